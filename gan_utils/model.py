@@ -1,0 +1,136 @@
+"""The shared base every lesson's GAN subclasses (introduced in lesson 01).
+
+`GAN` owns what every GAN needs and no GAN-specific math: the two networks, two optimizers,
+loss trackers, a fixed evaluation latent batch, generation, and a `.keras` save/load round trip
+that restores both optimizers so training resumes. Each lesson writes its own `train_step`.
+"""
+
+import keras
+import numpy as np
+
+__all__ = ["GAN"]
+
+
+@keras.saving.register_keras_serializable(package="gan_utils")
+class GAN(keras.Model):
+    """A generator G and a discriminator D trained by a subclass's `train_step`.
+
+    Args:
+        generator: a built Keras model mapping latent vectors z of shape (latent_dim,) to samples.
+        discriminator: a built Keras model mapping samples to logits.
+        latent_dim: size of z; read from the generator's input when omitted.
+        eval_size: how many latent vectors the fixed evaluation batch holds.
+        seed: seeds the evaluation batch and the sampler used in `train_step`.
+    """
+
+    # The losses a subclass reports; each gets a `keras.metrics.Mean` tracker.
+    loss_names = ("d_loss", "g_loss")
+
+    def __init__(self, generator, discriminator, latent_dim=None, eval_size=64, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim or generator.input_shape[-1])
+        self.eval_size = int(eval_size)
+        self.seed = int(seed)
+        # Same seed, same z: every progress grid of a run shows the same latent points.
+        rng = np.random.default_rng(self.seed)
+        self.eval_latents = rng.standard_normal((self.eval_size, self.latent_dim)).astype("float32")
+        self.seed_generator = keras.random.SeedGenerator(self.seed)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
+        self.built = True
+
+    # -- Training plumbing -------------------------------------------------------------------
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        """Store both optimizers and build their state now (not lazily at the first step)."""
+        # optimizer=None: no stray default RMSprop in self.optimizer.
+        super().compile(optimizer=None, **kwargs)
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        # Built up front so a saved model restores their slots and tf.distribute can mirror them.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+
+    @property
+    def metrics(self):
+        # Listing the trackers here is what lets `fit` reset them at every epoch.
+        return list(self.trackers.values())
+
+    def update_trackers(self, **losses):
+        """Record this step's losses; returns the running means `train_step` must return."""
+        for name, value in losses.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def sample_latents(self, batch_size):
+        """z ~ N(0, I), drawn from the model's own seeded generator."""
+        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+
+    def train_step(self, data):
+        raise NotImplementedError(
+            f"{type(self).__name__} must define train_step: each lesson writes its own."
+        )
+
+    # -- Generation --------------------------------------------------------------------------
+
+    def call(self, z, training=False):
+        """G(z)."""
+        return self.generator(z, training=training)
+
+    def generate(self, n, batch_size=500, seed=None):
+        """n samples G(z) as a NumPy array; a `seed` makes them reproducible."""
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal((n, self.latent_dim)).astype("float32")
+        return self.generator.predict(z, batch_size=batch_size, verbose=0)
+
+    def generate_eval_batch(self):
+        """G(z) for the fixed evaluation latents."""
+        return keras.ops.convert_to_numpy(self.generator(self.eval_latents, training=False))
+
+    # -- Saving and loading ------------------------------------------------------------------
+
+    # Keras does not save a SeedGenerator's state: store it beside the model's own variables,
+    # so a resumed run draws the same z as an uninterrupted one.
+    def save_own_variables(self, store):
+        super().save_own_variables(store)
+        store["latent_sampler_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        self.seed_generator.state.assign(store["latent_sampler_state"])
+        own_variables = self._trainable_variables + self._non_trainable_variables
+        for index, variable in enumerate(own_variables):
+            variable.assign(store[f"{index}"])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            latent_dim=self.latent_dim,
+            eval_size=self.eval_size,
+            seed=self.seed,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def get_compile_config(self):
+        if not self.compiled:
+            return None
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        # Called by keras.saving.load_model before the weights (and optimizer slots) are loaded.
+        self.compile(
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+        )

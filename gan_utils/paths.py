@@ -1,0 +1,39 @@
+"""Where a lesson writes what it produces (introduced in lesson 01).
+
+`results/` (committed figures) and `artifacts/` (models, samples, GIFs; git-ignored) sit at the
+project root, found by walking up from the working directory to this project's
+`pyproject.toml`. Outside a checkout (Colab after a pip install) they go under the working
+directory. `GAN_LESSONS_ROOT` overrides the search.
+"""
+
+import os
+from pathlib import Path
+
+__all__ = ["artifacts_dir", "project_root", "results_dir"]
+
+_PROJECT_MARKER = 'name = "gan-lessons"'
+
+
+def project_root():
+    """The checkout's root, or the working directory when there is none."""
+    if os.environ.get("GAN_LESSONS_ROOT"):
+        return Path(os.environ["GAN_LESSONS_ROOT"])
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _PROJECT_MARKER in pyproject.read_text(encoding="utf-8"):
+            return folder
+    return cwd
+
+
+def results_dir():
+    return project_root() / "results"
+
+
+def artifacts_dir(lesson=None):
+    """artifacts/ or artifacts/<lesson>/, created on demand."""
+    folder = project_root() / "artifacts"
+    if lesson:
+        folder = folder / lesson
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

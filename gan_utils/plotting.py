@@ -1,0 +1,75 @@
+"""Pictures every lesson shows: image grids, loss curves, training progress (lesson 01 on)."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from gan_utils import data
+
+__all__ = ["image_grid", "plot_losses", "show_images", "show_progress"]
+
+
+def image_grid(images, ncols=8, padding=2, scale=1):
+    """Tile (N, H, W[, C]) images into one uint8 picture, `ncols` per row.
+
+    Accepts uint8 images or floats in [-1, 1]; `scale` repeats pixels to enlarge the result.
+    """
+    tiles = data.to_uint8(data.to_unit_range(images))
+    n, height, width, channels = tiles.shape
+    nrows = int(np.ceil(n / ncols))
+    grid = np.zeros(
+        (nrows * (height + padding) + padding, ncols * (width + padding) + padding, channels),
+        dtype=np.uint8,
+    )
+    for index, tile in enumerate(tiles):
+        top = padding + (index // ncols) * (height + padding)
+        left = padding + (index % ncols) * (width + padding)
+        grid[top : top + height, left : left + width] = tile
+    if scale > 1:
+        grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    return grid[..., 0] if channels == 1 else grid
+
+
+def _show_grid(ax, grid, title=None):
+    ax.imshow(grid, cmap="gray", vmin=0, vmax=255)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+
+
+def show_images(images, ncols=8, title=None, size=4):
+    """Show images as one grid; returns the figure."""
+    grid = image_grid(images, ncols=ncols)
+    fig, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]))
+    _show_grid(ax, grid, title)
+    plt.show()
+    return fig
+
+
+def plot_losses(history, keys=None, title="Losses over training", xlabel="epoch"):
+    """One curve per key of a `keras.callbacks.History` (or its `.history` dict)."""
+    logs = getattr(history, "history", history)
+    keys = keys or list(logs)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key in keys:
+        values = logs[key]
+        ax.plot(np.arange(1, len(values) + 1), values, label=key)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    plt.show()
+    return fig
+
+
+def show_progress(frames, labels, max_frames=6, size=2.2):
+    """A row of progress grids, evenly chosen among `frames` (first and last always shown)."""
+    if len(frames) != len(labels):
+        raise ValueError(f"got {len(frames)} frames but {len(labels)} labels.")
+    chosen = np.unique(np.linspace(0, len(frames) - 1, min(max_frames, len(frames))).astype(int))
+    fig, axes = plt.subplots(1, len(chosen), figsize=(size * len(chosen), size), squeeze=False)
+    for ax, index in zip(axes[0], chosen, strict=True):
+        _show_grid(ax, frames[index], labels[index])
+    plt.tight_layout()
+    plt.show()
+    return fig

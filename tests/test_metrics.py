@@ -1,0 +1,108 @@
+"""The judge and the formulas it is built on."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.ndimage
+
+from gan_utils import data, metrics
+
+
+def random_covariance(rng, dim):
+    a = rng.normal(size=(dim, dim))
+    return a @ a.T + 0.1 * np.eye(dim)
+
+
+def test_frechet_distance_of_diagonal_gaussians_matches_closed_form():
+    # Diagonal Σ: d² = Σ_i (μ1_i − μ2_i)² + (σ1_i − σ2_i)², σ the standard deviations.
+    mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
+    var1, var2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 4.0, 1.0])
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(var1) - np.sqrt(var2)) ** 2)
+    got = metrics.frechet_distance(mu1, np.diag(var1), mu2, np.diag(var2))
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_frechet_distance_matches_scipy_sqrtm_for_full_covariances():
+    rng = np.random.default_rng(0)
+    mu1, mu2 = rng.normal(size=5), rng.normal(size=5)
+    s1, s2 = random_covariance(rng, 5), random_covariance(rng, 5)
+    reference = (
+        np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2 - 2 * scipy.linalg.sqrtm(s1 @ s2).real)
+    )
+    assert metrics.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(reference, rel=1e-8)
+    assert metrics.frechet_distance(mu1, s1, mu1, s1) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_feature_statistics_are_mean_and_unbiased_covariance():
+    features = np.array([[1.0, 2.0], [3.0, 6.0], [5.0, 4.0]])
+    mu, sigma = metrics.feature_statistics(features)
+    np.testing.assert_allclose(mu, [3.0, 4.0])
+    np.testing.assert_allclose(sigma, [[4.0, 2.0], [2.0, 4.0]])
+    with pytest.raises(ValueError, match=r"expected features of shape \(N >= 2, d\)"):
+        metrics.feature_statistics(np.zeros(5))
+
+
+def test_gaussian_blur_matches_scipy_and_preserves_mass():
+    rng = np.random.default_rng(1)
+    images = np.zeros((2, 28, 28), dtype=np.float32)
+    images[:, 8:20, 8:20] = rng.uniform(size=(2, 12, 12))
+    blurred = metrics.gaussian_blur(images, sigma=1.5)
+    # scipy truncates at truncate·σ; ours at ceil(3σ) = 5 px: compare with the same radius.
+    reference = scipy.ndimage.gaussian_filter(
+        images, sigma=(0, 1.5, 1.5), mode="constant", radius=(0, 5, 5)
+    )
+    np.testing.assert_allclose(blurred, reference, atol=1e-6)
+    np.testing.assert_allclose(blurred.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=1e-5)
+
+
+def test_class_histogram_and_coverage():
+    labels = np.array([0] * 50 + [1] * 49 + [2])
+    np.testing.assert_allclose(metrics.class_histogram(labels)[:3], [0.5, 0.49, 0.01])
+    assert metrics.classes_covered(labels) == 2  # class 2 has 1 % < 2 %
+    assert metrics.classes_covered(labels, min_share=0.01) == 3
+    assert metrics.classes_covered(np.full(100, 7)) == 1
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return metrics.load_judge(verbose=False)
+
+
+@pytest.fixture(scope="module")
+def held_out():
+    return data.load_mnist("test", source="bundled", verbose=False)
+
+
+def test_judge_is_accurate_on_held_out_digits(judge, held_out):
+    images, labels = held_out
+    assert judge.accuracy(images, labels) >= 0.98
+
+
+def test_judge_ranks_real_far_better_than_blurred_and_noise(judge, held_out):
+    images, _ = held_out
+    calibration = judge.calibration()
+    noise = np.random.default_rng(0).uniform(-1, 1, size=(2000, 28, 28)).astype(np.float32)
+    noise_fd = judge.evaluate(noise)["judge_fd"]
+    assert calibration["judge_fd_real"] < 0.1 * calibration["judge_fd_blurred"]
+    assert calibration["judge_fd_blurred"] < noise_fd
+    # The held-out digits against themselves: distance zero.
+    assert judge.evaluate(images)["judge_fd"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_single_class_sample_covers_one_class(judge, held_out):
+    images, labels = held_out
+    sevens = images[labels == 7]
+    report = judge.evaluate(sevens)
+    assert report["classes_covered"] == 1
+    assert report["class_histogram"][7] > 0.95
+    # Only sevens: far from the held-out distribution of all ten digits.
+    assert report["judge_fd"] > 10 * report["judge_fd_real"]
+
+
+def test_judge_is_cached_on_disk_and_reloaded(judge, held_out, tmp_path, capsys):
+    images, _ = held_out
+    path = tmp_path / "judge.weights.h5"
+    judge.classifier.save_weights(path)
+    reloaded = metrics.load_judge(cache_path=path)
+    assert "loaded from cache" in capsys.readouterr().out
+    np.testing.assert_allclose(reloaded.logits(images[:50]), judge.logits(images[:50]), atol=1e-5)

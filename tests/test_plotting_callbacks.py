@@ -1,0 +1,109 @@
+"""Image grids, progress frames, the GIF, results JSON and saved samples."""
+
+import json
+
+import imageio.v2 as imageio
+import keras
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from gan_utils import callbacks, paths, plotting
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A throwaway project root, so nothing lands in the real results/ or artifacts/."""
+    monkeypatch.setenv("GAN_LESSONS_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def test_image_grid_places_each_image_in_its_tile():
+    images = np.stack([np.full((2, 3), value, dtype=np.uint8) for value in (10, 20, 30)])
+    grid = plotting.image_grid(images, ncols=2, padding=1)
+    # 2 rows × 2 columns of 2×3 tiles with 1 px padding around each.
+    assert grid.shape == (1 + 2 * 3, 1 + 2 * 4)
+    assert grid[1, 1] == 10 and grid[1, 5] == 20 and grid[4, 1] == 30
+    assert grid[4, 5] == 0 and grid[0, 0] == 0  # the empty fourth tile and the padding
+
+
+def test_image_grid_maps_unit_range_to_uint8_and_scales():
+    images = np.array([[[-1.0, 1.0]]], dtype=np.float32)  # one 1×2 image
+    grid = plotting.image_grid(images, ncols=1, padding=0, scale=2)
+    np.testing.assert_array_equal(grid, [[0, 0, 255, 255], [0, 0, 255, 255]])
+
+
+def test_plots_return_figures():
+    history = {"d_loss": [1.0, 0.8], "g_loss": [0.7, 0.9]}
+    fig = plotting.plot_losses(history)
+    assert [line.get_label() for line in fig.axes[0].lines] == ["d_loss", "g_loss"]
+    frames = [np.zeros((10, 10), np.uint8)] * 9
+    fig = plotting.show_progress(frames, [f"epoch {i}" for i in range(9)], max_frames=4)
+    assert [ax.get_title() for ax in fig.axes] == ["epoch 0", "epoch 2", "epoch 5", "epoch 8"]
+    with pytest.raises(ValueError, match="3 frames but 2 labels"):
+        plotting.show_progress(frames[:3], ["a", "b"])
+
+
+class ConstantModel:
+    """Stands in for a GAN: generate_eval_batch returns a known batch."""
+
+    def __init__(self):
+        self.value = -1.0
+
+    def generate_eval_batch(self):
+        self.value += 0.5
+        return np.full((4, 5, 5, 1), self.value, dtype=np.float32)
+
+
+def test_sample_grid_keeps_one_frame_per_epoch_and_writes_a_gif(tmp_path):
+    grid = callbacks.SampleGrid(ncols=2, scale=1)
+    grid.set_model(ConstantModel())
+    grid.on_train_begin()
+    for epoch in range(3):
+        grid.on_epoch_end(epoch)
+    assert grid.labels == ["untrained", "epoch 1", "epoch 2", "epoch 3"]
+    # Frame k shows the batch filled with -0.5 + 0.5k, i.e. uint8 round((v + 1) · 127.5).
+    assert [int(frame[2, 2]) for frame in grid.frames] == [64, 128, 191, 255]
+    path = grid.save_gif(tmp_path / "training.gif", seconds_per_frame=0.1, hold_last=5)
+    with Image.open(path) as gif:
+        durations = [frame.info["duration"] for frame in ImageSequence.Iterator(gif)]
+    assert durations == [100, 100, 100, 500]
+    np.testing.assert_array_equal(imageio.mimread(path)[1][..., 0], grid.frames[1])
+
+
+def test_results_recorder_counts_steps_and_writes_json(project):
+    recorder = callbacks.ResultsRecorder("99_test", "smoke")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.zeros((40, 2), np.float32)
+    model.fit(x, x[:, :1], batch_size=10, epochs=2, verbose=0, callbacks=[recorder])
+    summary = recorder.write({"judge_fd": 1.5})
+    written = json.loads((project / "results" / "99_test.json").read_text())
+    assert written == summary
+    assert written["lesson"] == "99_test" and written["profile"] == "smoke"
+    assert written["train_steps"] == 8
+    assert written["wall_seconds"] >= written["train_seconds"] > 0
+    assert written["steps_per_second"] == pytest.approx(8 / written["train_seconds"], rel=0.01)
+    assert written["metrics"] == {"judge_fd": 1.5}
+
+
+def test_save_samples_writes_uint8_and_labels(project):
+    images = np.linspace(-1, 1, 2 * 28 * 28, dtype=np.float32).reshape(2, 28, 28)
+    path = callbacks.save_samples("99_test", images, labels=[3, 4])
+    assert path == paths.artifacts_dir("99_test") / "samples.npz"
+    with np.load(path) as saved:
+        assert saved["x"].dtype == np.uint8 and saved["x"].shape == (2, 28, 28, 1)
+        assert saved["x"].min() == 0 and saved["x"].max() == 255
+        np.testing.assert_array_equal(saved["y"], [3, 4])
+
+
+def test_project_root_is_found_from_a_subfolder(tmp_path, monkeypatch):
+    monkeypatch.delenv("GAN_LESSONS_ROOT", raising=False)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "gan-lessons"\n')
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    assert paths.project_root() == tmp_path
+    assert paths.results_dir() == tmp_path / "results"
