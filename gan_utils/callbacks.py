@@ -25,7 +25,7 @@ class SampleGrid(keras.callbacks.Callback):
     batch every time, so the frames show one set of samples changing as G learns.
     """
 
-    def __init__(self, ncols=8, scale=2):
+    def __init__(self, ncols=8, scale=1):
         super().__init__()
         self.ncols = ncols
         self.scale = scale
@@ -91,9 +91,9 @@ class ResultsRecorder(keras.callbacks.Callback):
         }
 
     def write(self, metrics):
-        """Write results/<lesson>.json; returns what was written."""
+        """Write results/<lesson>.json (smoke runs: artifacts/smoke_results/); returns it."""
         summary = self.summary(metrics)
-        folder = paths.results_dir()
+        folder = paths.results_dir(self.profile)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.lesson}.json"
         path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,7 @@
 """Where a lesson writes what it produces (introduced in lesson 01).
 
-`results/` (committed figures) and `artifacts/` (models, samples, GIFs; git-ignored) sit at the
-project root, found by walking up from the working directory to this project's
+`results/` (committed figures) and `artifacts/` (models, samples, GIFs, the judge's cache;
+git-ignored) sit at the project root, found by walking up from the working directory to this project's
 `pyproject.toml`. Outside a checkout (Colab after a pip install) they go under the working
 directory. `GAN_LESSONS_ROOT` overrides the search.
 """
@@ -26,7 +26,13 @@ def project_root():
     return cwd
 
 
-def results_dir():
+def results_dir(profile=None):
+    """results/, where lessons write their figures; a smoke run writes to artifacts/ instead.
+
+    Smoke runs are the test suite's: they must never overwrite the committed figures.
+    """
+    if profile == "smoke":
+        return artifacts_dir("smoke_results")
     return project_root() / "results"
 
 

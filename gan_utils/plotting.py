@@ -5,7 +5,7 @@ import numpy as np
 
 from gan_utils import data
 
-__all__ = ["image_grid", "plot_losses", "show_images", "show_progress"]
+__all__ = ["image_grid", "plot_class_histogram", "plot_losses", "show_images", "show_progress"]
 
 
 def image_grid(images, ncols=8, padding=2, scale=1):
@@ -71,5 +71,21 @@ def show_progress(frames, labels, max_frames=6, size=2.2):
     for ax, index in zip(axes[0], chosen, strict=True):
         _show_grid(ax, frames[index], labels[index])
     plt.tight_layout()
+    plt.show()
+    return fig
+
+
+def plot_class_histogram(shares, title="Classes the judge sees in the samples", floor=0.02):
+    """Bar chart of the share of samples per class, with the coverage floor drawn in."""
+    shares = np.asarray(shares)
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.bar(np.arange(len(shares)), shares, color="tab:blue")
+    ax.axhline(1 / len(shares), color="gray", linestyle="--", label="uniform")
+    ax.axhline(floor, color="tab:red", linestyle=":", label=f"{floor:.0%} floor")
+    ax.set_xticks(np.arange(len(shares)))
+    ax.set_xlabel("class predicted by the judge")
+    ax.set_ylabel("share of samples")
+    ax.set_title(title)
+    ax.legend()
     plt.show()
     return fig

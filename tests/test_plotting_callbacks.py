@@ -43,6 +43,8 @@ def test_plots_return_figures():
     frames = [np.zeros((10, 10), np.uint8)] * 9
     fig = plotting.show_progress(frames, [f"epoch {i}" for i in range(9)], max_frames=4)
     assert [ax.get_title() for ax in fig.axes] == ["epoch 0", "epoch 2", "epoch 5", "epoch 8"]
+    fig = plotting.plot_class_histogram(np.full(10, 0.1))
+    assert [bar.get_height() for bar in fig.axes[0].patches] == pytest.approx([0.1] * 10)
     with pytest.raises(ValueError, match="3 frames but 2 labels"):
         plotting.show_progress(frames[:3], ["a", "b"])
 
@@ -75,7 +77,7 @@ def test_sample_grid_keeps_one_frame_per_epoch_and_writes_a_gif(tmp_path):
 
 
 def test_results_recorder_counts_steps_and_writes_json(project):
-    recorder = callbacks.ResultsRecorder("99_test", "smoke")
+    recorder = callbacks.ResultsRecorder("99_test", "cpu")
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
     x = np.zeros((40, 2), np.float32)
@@ -83,11 +85,17 @@ def test_results_recorder_counts_steps_and_writes_json(project):
     summary = recorder.write({"judge_fd": 1.5})
     written = json.loads((project / "results" / "99_test.json").read_text())
     assert written == summary
-    assert written["lesson"] == "99_test" and written["profile"] == "smoke"
+    assert written["lesson"] == "99_test" and written["profile"] == "cpu"
     assert written["train_steps"] == 8
     assert written["wall_seconds"] >= written["train_seconds"] > 0
     assert written["steps_per_second"] == pytest.approx(8 / written["train_seconds"], rel=0.01)
     assert written["metrics"] == {"judge_fd": 1.5}
+
+
+def test_smoke_runs_leave_the_committed_results_alone(project):
+    callbacks.ResultsRecorder("99_test", "smoke").write({})
+    assert not (project / "results").exists()
+    assert (project / "artifacts" / "smoke_results" / "99_test.json").is_file()
 
 
 def test_save_samples_writes_uint8_and_labels(project):
@@ -107,3 +115,4 @@ def test_project_root_is_found_from_a_subfolder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "notebooks")
     assert paths.project_root() == tmp_path
     assert paths.results_dir() == tmp_path / "results"
+    assert paths.results_dir("smoke") == tmp_path / "artifacts" / "smoke_results"

@@ -1,0 +1,39 @@
+# One entry point: `make lab`, `make test`, `make lessons PROFILE=cpu`.
+# Each target first sets up .venv (python3 -m venv + pip install -e ".[dev]") if needed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PROFILE ?= cpu
+NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: setup lab test unit lessons readme lint clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+lab: setup  ## open the lessons in JupyterLab
+	$(BIN)/jupyter lab notebooks
+
+test: setup  ## unit tests, then every notebook executed in the smoke profile
+	GAN_PROFILE=smoke $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --durations=5
+
+unit: setup  ## unit tests only
+	$(BIN)/python -m pytest tests
+
+lessons: setup  ## run notebooks in place in PROFILE, then refresh the README results table
+	$(BIN)/python scripts/run_lessons.py --profile $(PROFILE) $(NOTEBOOKS)
+
+readme: setup  ## refresh the README results table from results/
+	$(BIN)/python scripts/results_table.py
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf artifacts .pytest_cache

@@ -1,0 +1,69 @@
+"""Execute lesson notebooks top to bottom in one run profile, in place, then refresh the README.
+
+    python scripts/run_lessons.py --profile cpu notebooks/01_vanilla_gan.ipynb
+
+Each notebook runs in a fresh kernel started in notebooks/, with GAN_PROFILE set. Progress bars
+print carriage returns; only their final state is kept in the saved outputs, as a terminal
+would show them, so the committed notebooks stay small.
+"""
+
+import argparse
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import results_table  # noqa: E402
+
+PROFILES = ("smoke", "cpu", "gpu")
+
+
+def final_line_state(text):
+    """Keep what a terminal shows: for each line, the text after its last carriage return."""
+    lines = text.split("\n")
+    return "\n".join(re.split(r"\r(?!$)", line)[-1].rstrip("\r") for line in lines)
+
+
+def tidy_progress_output(notebook):
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = final_line_state(output["text"])
+
+
+def run_notebook(path, profile, timeout):
+    notebook = nbformat.read(path, as_version=4)
+    os.environ["GAN_PROFILE"] = profile
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    started = time.perf_counter()
+    client.execute()
+    tidy_progress_output(notebook)
+    nbformat.write(notebook, path)
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--profile", choices=PROFILES, required=True)
+    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
+    args = parser.parse_args()
+    for path in args.notebooks:
+        print(f"Running {path} in the {args.profile} profile ...", flush=True)
+        seconds = run_notebook(path, args.profile, args.timeout)
+        print(f"  done in {seconds:.0f} s", flush=True)
+    results_table.update_readme()
+
+
+if __name__ == "__main__":
+    main()
