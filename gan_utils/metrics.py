@@ -36,7 +36,7 @@ __all__ = [
 NUM_CLASSES = 10
 BLUR_SIGMA = 1.5
 # Bump when the judge's architecture or training changes: old caches are then ignored.
-JUDGE_VERSION = 1
+JUDGE_VERSION = 2
 
 
 # -- Formulas ----------------------------------------------------------------------------------
@@ -72,10 +72,12 @@ def frechet_distance(mu1, sigma1, mu2, sigma2):
 
 
 def gaussian_blur(images, sigma=BLUR_SIGMA):
-    """Blur (N, H, W[, C]) images with a Gaussian of std `sigma` px, zeros outside the image.
+    """Blur (N, H, W[, C]) images with a Gaussian of std `sigma` px.
 
     The kernel is separable: one 1-D pass along the rows, one along the columns, truncated at
-    3σ and normalized to sum 1. Works on any value range; returns float32.
+    3σ and normalized to sum 1. Beyond the border the edge pixels repeat, so the background
+    stays the background whatever the value range (−1 in [−1, 1], 0 in [0, 255]).
+    Returns float32.
     """
     radius = int(np.ceil(3 * sigma))
     offsets = np.arange(-radius, radius + 1)
@@ -86,7 +88,7 @@ def gaussian_blur(images, sigma=BLUR_SIGMA):
         size = blurred.shape[axis]
         pad = [(0, 0)] * blurred.ndim
         pad[axis] = (radius, radius)
-        padded = np.pad(blurred, pad)
+        padded = np.pad(blurred, pad, mode="edge")
         # A weighted sum of shifted copies is the convolution along `axis`.
         blurred = sum(
             weight * np.take(padded, np.arange(shift, shift + size), axis=axis)

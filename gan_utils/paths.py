@@ -1,8 +1,8 @@
 """Where a lesson writes what it produces (introduced in lesson 01).
 
 `results/` (committed figures) and `artifacts/` (models, samples, GIFs, the judge's cache;
-git-ignored) sit at the project root, found by walking up from the working directory to this project's
-`pyproject.toml`. Outside a checkout (Colab after a pip install) they go under the working
+git-ignored) sit at the project root, found by walking up from the working directory to this
+project's `pyproject.toml`. Outside a checkout (Colab after a pip install) they go under the working
 directory. `GAN_LESSONS_ROOT` overrides the search.
 """
 

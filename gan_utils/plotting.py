@@ -1,4 +1,8 @@
-"""Pictures every lesson shows: image grids, loss curves, training progress (lesson 01 on)."""
+"""Pictures every lesson shows: image grids, loss curves, training progress (lesson 01 on).
+
+The `show_*` and `plot_*` functions draw and show a figure and return nothing, so a call that
+ends a notebook cell does not show its figure twice.
+"""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,29 +41,30 @@ def _show_grid(ax, grid, title=None):
 
 
 def show_images(images, ncols=8, title=None, size=4):
-    """Show images as one grid; returns the figure."""
+    """Show images as one grid."""
     grid = image_grid(images, ncols=ncols)
-    fig, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]))
+    _, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]))
     _show_grid(ax, grid, title)
     plt.show()
-    return fig
 
 
-def plot_losses(history, keys=None, title="Losses over training", xlabel="epoch"):
-    """One curve per key of a `keras.callbacks.History` (or its `.history` dict)."""
+def plot_losses(history, keys=None, title="Losses over training", reference_lines=None):
+    """One curve per key of a `keras.callbacks.History` (or its `.history` dict), per epoch.
+
+    `reference_lines` ({label: value}) draws dashed horizontal lines, e.g. equilibrium values.
+    """
     logs = getattr(history, "history", history)
-    keys = keys or list(logs)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    for key in keys:
+    _, ax = plt.subplots(figsize=(6, 3.5))
+    for key in keys or list(logs):
         values = logs[key]
         ax.plot(np.arange(1, len(values) + 1), values, label=key)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss")
-    ax.set_title(title)
+    for label, value in (reference_lines or {}).items():
+        ax.axhline(value, color="gray", linestyle="--", linewidth=0.8)
+        ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"), va="bottom")
+    ax.set(xlabel="epoch", ylabel="loss", title=title)
     ax.grid(alpha=0.3)
     ax.legend()
     plt.show()
-    return fig
 
 
 def show_progress(frames, labels, max_frames=6, size=2.2):
@@ -67,18 +72,17 @@ def show_progress(frames, labels, max_frames=6, size=2.2):
     if len(frames) != len(labels):
         raise ValueError(f"got {len(frames)} frames but {len(labels)} labels.")
     chosen = np.unique(np.linspace(0, len(frames) - 1, min(max_frames, len(frames))).astype(int))
-    fig, axes = plt.subplots(1, len(chosen), figsize=(size * len(chosen), size), squeeze=False)
+    _, axes = plt.subplots(1, len(chosen), figsize=(size * len(chosen), size), squeeze=False)
     for ax, index in zip(axes[0], chosen, strict=True):
         _show_grid(ax, frames[index], labels[index])
     plt.tight_layout()
     plt.show()
-    return fig
 
 
 def plot_class_histogram(shares, title="Classes the judge sees in the samples", floor=0.02):
     """Bar chart of the share of samples per class, with the coverage floor drawn in."""
     shares = np.asarray(shares)
-    fig, ax = plt.subplots(figsize=(6, 2.8))
+    _, ax = plt.subplots(figsize=(6, 2.8))
     ax.bar(np.arange(len(shares)), shares, color="tab:blue")
     ax.axhline(1 / len(shares), color="gray", linestyle="--", label="uniform")
     ax.axhline(floor, color="tab:red", linestyle=":", label=f"{floor:.0%} floor")
@@ -88,4 +92,3 @@ def plot_class_histogram(shares, title="Classes the judge sees in the samples", 
     ax.set_title(title)
     ax.legend()
     plt.show()
-    return fig

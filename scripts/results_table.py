@@ -31,7 +31,8 @@ def quality(metrics):
     if "judge_fd" in metrics:
         parts.append(
             f"judge FD {metrics['judge_fd']:.1f} = {metrics['fd_ratio_to_blurred']:.2f} × blurred"
-            f" (real digits {metrics['judge_fd_real']:.1f}, blurred {metrics['judge_fd_blurred']:.1f})"
+            f" (real digits {metrics['judge_fd_real']:.1f},"
+            f" blurred {metrics['judge_fd_blurred']:.1f})"
         )
     if "classes_covered" in metrics:
         parts.append(f"{metrics['classes_covered']}/10 classes")
@@ -40,7 +41,8 @@ def quality(metrics):
 
 def table_rows():
     rows = [
-        "| Lesson | Colab | Measured run (profile, whole notebook) | Training | Quality (measured) |",
+        "| Lesson | Colab | Measured run (profile: whole notebook) | Training"
+        " | Quality (measured) |",
         "|---|---|---|---|---|",
     ]
     for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
@@ -53,9 +55,8 @@ def table_rows():
         result = json.loads(results_path.read_text(encoding="utf-8"))
         run = f"{result['profile']}: {result['wall_seconds'] / 60:.1f} min"
         training = f"{result['train_steps']:,} steps at {result['steps_per_second']:.1f} steps/s"
-        rows.append(
-            f"| {lesson} | {colab_badge(relative)} | {run} | {training} | {quality(result['metrics'])} |"
-        )
+        cells = [lesson, colab_badge(relative), run, training, quality(result["metrics"])]
+        rows.append("| " + " | ".join(cells) + " |")
     return rows
 
 

@@ -29,9 +29,29 @@ def final_line_state(text):
     return "\n".join(re.split(r"\r(?!$)", line)[-1].rstrip("\r") for line in lines)
 
 
+def coalesce_streams(outputs):
+    """Merge consecutive outputs of the same stream, as Jupyter shows them."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous["name"] == output["name"]
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
 def tidy_progress_output(notebook):
     for cell in notebook.cells:
-        for output in cell.get("outputs", []):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = coalesce_streams(cell.outputs)
+        for output in cell.outputs:
             if output.get("output_type") == "stream":
                 output["text"] = final_line_state(output["text"])
 

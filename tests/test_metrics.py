@@ -49,10 +49,15 @@ def test_gaussian_blur_matches_scipy_and_preserves_mass():
     blurred = metrics.gaussian_blur(images, sigma=1.5)
     # scipy truncates at truncate·σ; ours at ceil(3σ) = 5 px: compare with the same radius.
     reference = scipy.ndimage.gaussian_filter(
-        images, sigma=(0, 1.5, 1.5), mode="constant", radius=(0, 5, 5)
+        images, sigma=(0, 1.5, 1.5), mode="nearest", radius=(0, 5, 5)
     )
     np.testing.assert_allclose(blurred, reference, atol=1e-6)
     np.testing.assert_allclose(blurred.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=1e-5)
+
+
+def test_gaussian_blur_keeps_a_dark_background_dark_in_unit_range():
+    background = np.full((1, 28, 28), -1.0, dtype=np.float32)
+    np.testing.assert_allclose(metrics.gaussian_blur(background), background, atol=1e-6)
 
 
 def test_class_histogram_and_coverage():

@@ -5,6 +5,7 @@ import json
 import imageio.v2 as imageio
 import keras
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image, ImageSequence
@@ -36,15 +37,20 @@ def test_image_grid_maps_unit_range_to_uint8_and_scales():
     np.testing.assert_array_equal(grid, [[0, 0, 255, 255], [0, 0, 255, 255]])
 
 
-def test_plots_return_figures():
+def test_plots_draw_what_they_are_given():
+    # The functions show their figure and return nothing; with Agg it stays the current one.
     history = {"d_loss": [1.0, 0.8], "g_loss": [0.7, 0.9]}
-    fig = plotting.plot_losses(history)
-    assert [line.get_label() for line in fig.axes[0].lines] == ["d_loss", "g_loss"]
+    assert plotting.plot_losses(history, reference_lines={"log 2": np.log(2)}) is None
+    lines = plt.gcf().axes[0].lines
+    assert [line.get_label() for line in lines[:2]] == ["d_loss", "g_loss"]
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.7, 0.9])
+    assert lines[2].get_ydata()[0] == pytest.approx(np.log(2))
     frames = [np.zeros((10, 10), np.uint8)] * 9
-    fig = plotting.show_progress(frames, [f"epoch {i}" for i in range(9)], max_frames=4)
-    assert [ax.get_title() for ax in fig.axes] == ["epoch 0", "epoch 2", "epoch 5", "epoch 8"]
-    fig = plotting.plot_class_histogram(np.full(10, 0.1))
-    assert [bar.get_height() for bar in fig.axes[0].patches] == pytest.approx([0.1] * 10)
+    plotting.show_progress(frames, [f"epoch {i}" for i in range(9)], max_frames=4)
+    titles = [ax.get_title() for ax in plt.gcf().axes]
+    assert titles == ["epoch 0", "epoch 2", "epoch 5", "epoch 8"]
+    plotting.plot_class_histogram(np.full(10, 0.1))
+    assert [bar.get_height() for bar in plt.gcf().axes[0].patches] == pytest.approx([0.1] * 10)
     with pytest.raises(ValueError, match="3 frames but 2 labels"):
         plotting.show_progress(frames[:3], ["a", "b"])
 
