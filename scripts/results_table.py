@@ -30,7 +30,7 @@ def quality(metrics):
     parts = []
     if "judge_fd" in metrics:
         parts.append(
-            f"judge FD {metrics['judge_fd']:.1f} = {metrics['fd_ratio_to_blurred']:.2f} × blurred"
+            f"judge FD {metrics['judge_fd']:.1f} = {metrics['fd_ratio_to_blurred']:.3f} × blurred"
             f" (real digits {metrics['judge_fd_real']:.1f},"
             f" blurred {metrics['judge_fd_blurred']:.1f})"
         )
