@@ -155,8 +155,8 @@ def _bundled_digest():
 
 
 def _default_cache_path():
-    cache_dir = Path(os.environ.get("GAN_JUDGE_CACHE", paths.artifacts_dir() / "judge"))
-    return cache_dir / f"judge_v{JUDGE_VERSION}_{_bundled_digest()}.weights.h5"
+    cache_dir = os.environ.get("GAN_JUDGE_CACHE") or paths.artifacts_dir("judge")
+    return Path(cache_dir) / f"judge_v{JUDGE_VERSION}_{_bundled_digest()}.weights.h5"
 
 
 class Judge:
@@ -171,6 +171,7 @@ class Judge:
             classifier.inputs, classifier.get_layer("features").output
         )
         self.batch_size = batch_size
+        self._reference_stats = None
         self._calibration = None
 
     def logits(self, images):
@@ -188,12 +189,12 @@ class Judge:
         x = data.to_unit_range(images)
         return self.feature_extractor.predict(x, batch_size=self.batch_size, verbose=0)
 
-    def fd(self, images, reference_images):
-        """Fréchet distance between two image sets in the judge's feature space."""
-        return frechet_distance(
-            *feature_statistics(self.features(images)),
-            *feature_statistics(self.features(reference_images)),
-        )
+    def fd_to_held_out(self, images):
+        """Fréchet distance between `images` and the held-out bundled digits, in feature space."""
+        if self._reference_stats is None:
+            x_test, _ = data.load_mnist("test", source="bundled", verbose=False)
+            self._reference_stats = feature_statistics(self.features(x_test))
+        return frechet_distance(*feature_statistics(self.features(images)), *self._reference_stats)
 
     def calibration(self):
         """judge_fd_real and judge_fd_blurred on the bundled digits (computed once)."""
@@ -201,15 +202,11 @@ class Judge:
             x_train, _ = data.load_mnist("train", source="bundled", verbose=False)
             x_test, _ = data.load_mnist("test", source="bundled", verbose=False)
             blurred = gaussian_blur(data.to_unit_range(x_test), BLUR_SIGMA)
-            self._reference_stats = feature_statistics(self.features(x_test))
             self._calibration = {
-                "judge_fd_real": self._fd_to_reference(x_train),
-                "judge_fd_blurred": self._fd_to_reference(blurred),
+                "judge_fd_real": self.fd_to_held_out(x_train),
+                "judge_fd_blurred": self.fd_to_held_out(blurred),
             }
         return dict(self._calibration)
-
-    def _fd_to_reference(self, images):
-        return frechet_distance(*feature_statistics(self.features(images)), *self._reference_stats)
 
     def evaluate(self, samples):
         """Every judge figure for a set of generated digits, as a flat dict.
@@ -218,14 +215,14 @@ class Judge:
         classes_covered (classes with at least 2 % of the samples) and the class histogram.
         """
         calibration = self.calibration()
-        judge_fd = self._fd_to_reference(samples)
-        histogram = class_histogram(self.predict(samples))
+        judge_fd = self.fd_to_held_out(samples)
+        predicted = self.predict(samples)
         return {
             "judge_fd": round(judge_fd, 4),
             **{key: round(value, 4) for key, value in calibration.items()},
             "fd_ratio_to_blurred": round(judge_fd / calibration["judge_fd_blurred"], 4),
-            "classes_covered": int(np.sum(histogram >= 0.02)),
-            "class_histogram": [round(float(share), 4) for share in histogram],
+            "classes_covered": classes_covered(predicted, min_share=0.02),
+            "class_histogram": [round(float(share), 4) for share in class_histogram(predicted)],
         }
 
 

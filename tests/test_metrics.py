@@ -91,6 +91,7 @@ def test_judge_ranks_real_far_better_than_blurred_and_noise(judge, held_out):
     assert calibration["judge_fd_real"] < 0.1 * calibration["judge_fd_blurred"]
     assert calibration["judge_fd_blurred"] < noise_fd
     # The held-out digits against themselves: distance zero.
+    assert judge.fd_to_held_out(images) == pytest.approx(0.0, abs=1e-3)
     assert judge.evaluate(images)["judge_fd"] == pytest.approx(0.0, abs=1e-3)
 
 
