@@ -1,12 +1,12 @@
 """gan_utils: what the GAN Lessons notebooks share.
 
 Each lesson writes its own networks and `train_step` in its notebook; what a second lesson
-needs moves here, with unit tests. Modules: `model` (the `GAN` base), `data`, `profiles`,
+needs moves here, with unit tests. Modules: `model` (the `GAN` base), `data`, `losses`, `profiles`,
 `metrics` (the judge), `plotting`, `callbacks`, `paths`.
 """
 
-from gan_utils import callbacks, data, metrics, paths, plotting, profiles
+from gan_utils import callbacks, data, losses, metrics, paths, plotting, profiles
 from gan_utils.model import GAN
 
-__all__ = ["GAN", "callbacks", "data", "metrics", "paths", "plotting", "profiles"]
+__all__ = ["GAN", "callbacks", "data", "losses", "metrics", "paths", "plotting", "profiles"]
 __version__ = "0.1.0"

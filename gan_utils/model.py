@@ -28,6 +28,12 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, eval_size=64, seed=0, **kwargs):
         super().__init__(**kwargs)
+        for role, network in (("generator", generator), ("discriminator", discriminator)):
+            if not getattr(network, "built", False):
+                raise ValueError(
+                    f"the {role} is not built: give it an input shape (start it with "
+                    "keras.Input(...)) or call it on a batch before creating the GAN."
+                )
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(latent_dim or generator.input_shape[-1])

@@ -96,6 +96,13 @@ def test_train_step_must_be_written_by_the_subclass(real_points):
         gan.fit(real_points, batch_size=16, epochs=1, verbose=0)
 
 
+def test_unbuilt_networks_are_a_clear_error():
+    unbuilt = keras.Sequential([keras.layers.Dense(3)])
+    built = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="the generator is not built"):
+        GAN(unbuilt, built)
+
+
 def test_call_generate_and_fixed_eval_batch():
     gan = make_gan(seed=3)
     assert gan.latent_dim == LATENT_DIM
