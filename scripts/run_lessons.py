@@ -17,10 +17,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from gan_utils.profiles import PROFILES
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import results_table  # noqa: E402
-
-PROFILES = ("smoke", "cpu", "gpu")
 
 
 def final_line_state(text):

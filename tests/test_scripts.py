@@ -1,0 +1,77 @@
+"""The lesson runner's output tidying and the README table builder."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+
+def _import(name):
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run_lessons = _import("run_lessons")
+results_table = _import("results_table")
+
+
+def stream(text, name="stdout"):
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+def test_progress_updates_collapse_to_what_a_terminal_shows():
+    cell = nbformat.v4.new_code_cell("fit()")
+    cell.outputs = [
+        stream("Epoch 1/2\n"),
+        stream("\r 1/3 loss: 0.9"),
+        stream("\r 3/3 loss: 0.5\n"),
+        stream("warning\n", name="stderr"),
+        stream("Epoch 2/2\n"),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    run_lessons.tidy_progress_output(notebook)
+    assert [(o["name"], o["text"]) for o in cell.outputs] == [
+        ("stdout", "Epoch 1/2\n 3/3 loss: 0.5\n"),
+        ("stderr", "warning\n"),
+        ("stdout", "Epoch 2/2\n"),
+    ]
+
+
+def test_readme_table_is_built_from_results(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "results").mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Lesson 99 — Test")])
+    nbformat.write(notebook, tmp_path / "notebooks" / "99_test.ipynb")
+    result = {
+        "profile": "cpu", "wall_seconds": 90.0, "train_steps": 1000, "steps_per_second": 12.5,
+        "metrics": {"judge_fd": 20.0, "judge_fd_real": 3.0, "judge_fd_blurred": 160.0,
+                    "fd_ratio_to_blurred": 0.125, "classes_covered": 10},
+    }
+    (tmp_path / "results" / "99_test.json").write_text(json.dumps(result))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{results_table.START}\nold\n{results_table.END}\nrest\n")
+    monkeypatch.setattr(results_table, "ROOT", tmp_path)
+
+    results_table.update_readme(readme)
+    text = readme.read_text()
+    row = text.splitlines()[4]
+    assert text.startswith("intro\n") and text.endswith("rest\n") and "old" not in text
+    assert "[Lesson 99 — Test](notebooks/99_test.ipynb)" in row
+    assert "cpu: 1.5 min; gpu: not measured yet" in row
+    assert "1,000 steps at 12.5 steps/s" in row
+    assert "judge FD 20.0 = 0.125 × blurred" in row and "10/10 classes" in row
+
+
+def test_readme_without_markers_is_a_clear_error(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("no table here\n")
+    with pytest.raises(ValueError, match="no <!-- lessons:start -->"):
+        results_table.update_readme(readme)
