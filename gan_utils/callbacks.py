@@ -82,9 +82,9 @@ class ResultsRecorder(keras.callbacks.Callback):
         return {
             "lesson": self.lesson,
             "profile": self.profile,
-            "wall_seconds": round(wall_seconds, 1),
+            "wall_seconds": round(wall_seconds, 2),
             "train_steps": self.train_steps,
-            "train_seconds": round(self.train_seconds, 3),
+            "train_seconds": round(self.train_seconds, 2),
             "steps_per_second": round(self.train_steps / max(self.train_seconds, 1e-9), 2),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
             "metrics": metrics,
