@@ -27,6 +27,7 @@ __all__ = [
     "Judge",
     "class_histogram",
     "classes_covered",
+    "classification_accuracy_score",
     "feature_statistics",
     "frechet_distance",
     "gaussian_blur",
@@ -261,3 +262,21 @@ def load_judge(cache_path=None, verbose=True):
     if cache_path is None:
         _judge = judge
     return judge
+
+
+# -- Classification accuracy score (introduced in lesson 03) -----------------------------------
+
+
+def classification_accuracy_score(images, labels, epochs=8, verbose=False):
+    """Accuracy on the held-out real digits of a fresh classifier trained on `images` alone.
+
+    CAS (Ravuri and Vinyals 2019): trained on generated digits labelled with the class they
+    were asked for, it shows how much of each class a conditional generator captured. Trained
+    on real digits with the same recipe (the judge's: architecture, augmentation, epochs), it is
+    the reference to compare with. Resets Keras' global seed, as the judge's training does.
+    """
+    classifier = _train_classifier(
+        data.to_unit_range(images), np.asarray(labels), epochs=epochs, verbose=verbose
+    )
+    x_test, y_test = data.load_mnist("test", source="bundled", verbose=False)
+    return Judge(classifier).accuracy(x_test, y_test)

@@ -112,3 +112,12 @@ def test_judge_is_cached_on_disk_and_reloaded(judge, held_out, tmp_path, capsys)
     reloaded = metrics.load_judge(cache_path=path)
     assert "loaded from cache" in capsys.readouterr().out
     np.testing.assert_allclose(reloaded.logits(images[:50]), judge.logits(images[:50]), atol=1e-5)
+
+
+def test_classification_accuracy_score_needs_labels_that_match_the_images():
+    images, labels = data.load_mnist("train", source="bundled", verbose=False)
+    matching = metrics.classification_accuracy_score(images, labels, epochs=2)
+    shuffled_labels = np.random.default_rng(0).permutation(labels)
+    shuffled = metrics.classification_accuracy_score(images, shuffled_labels, epochs=2)
+    assert matching > 0.9
+    assert shuffled < 0.25  # chance is 0.10

@@ -70,6 +70,14 @@ def test_readme_table_is_built_from_results(tmp_path, monkeypatch):
     assert "judge FD 20.0 = 0.125 × blurred" in row and "10/10 classes" in row
 
 
+def test_quality_names_conditional_figures_when_present():
+    metrics = {"conditional_accuracy": 0.9612, "cas_generated": 0.9312, "cas_real": 0.986}
+    assert results_table.quality(metrics) == (
+        "conditional accuracy 96.1%; CAS 93.1% (real-trained 98.6%)"
+    )
+    assert results_table.quality({}) == "–"
+
+
 def test_readme_without_markers_is_a_clear_error(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("no table here\n")
