@@ -18,7 +18,8 @@ class GAN(keras.Model):
     Args:
         generator: a built Keras model mapping latent vectors z of shape (latent_dim,) to samples.
         discriminator: a built Keras model mapping samples to logits.
-        latent_dim: size of z; read from the generator's input when omitted.
+        latent_dim: size of z; read from the generator's input when omitted. Required when
+            the generator has several inputs (a conditional G(z, y), lesson 03).
         eval_size: how many latent vectors the fixed evaluation batch holds.
         seed: seeds the evaluation batch and the sampler used in `train_step`.
     """
@@ -36,6 +37,11 @@ class GAN(keras.Model):
                 )
         self.generator = generator
         self.discriminator = discriminator
+        if latent_dim is None and isinstance(generator.input_shape, list):
+            raise ValueError(
+                f"the generator has {len(generator.input_shape)} inputs, so the size of z cannot "
+                "be read from it: pass latent_dim=..."
+            )
         self.latent_dim = int(latent_dim or generator.input_shape[-1])
         self.eval_size = int(eval_size)
         self.seed = int(seed)

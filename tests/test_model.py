@@ -149,3 +149,12 @@ def test_resumed_training_continues_where_it_stopped(real_points, tmp_path):
     # Same weights, Adam moments and sampler state: the resumed run retraces the straight one.
     for a, b in zip(straight.weights, resumed.weights, strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_generator_with_several_inputs_needs_latent_dim():
+    z, label = keras.Input((4,)), keras.Input((1,))
+    conditional = keras.Model([z, label], keras.layers.Concatenate()([z, label]))
+    discriminator = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)])
+    with pytest.raises(ValueError, match="has 2 inputs.*pass latent_dim"):
+        GAN(conditional, discriminator)
+    assert GAN(conditional, discriminator, latent_dim=4).eval_latents.shape == (64, 4)
