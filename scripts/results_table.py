@@ -38,9 +38,9 @@ def quality(metrics):
         parts.append(f"{metrics['classes_covered']}/10 classes")
     if "conditional_accuracy" in metrics:
         parts.append(f"conditional accuracy {metrics['conditional_accuracy']:.1%}")
-    if "cas_generated" in metrics:
+    if "cas" in metrics:
         parts.append(
-            f"CAS {metrics['cas_generated']:.1%} (real-trained {metrics['cas_real']:.1%})"
+            f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"
         )
     return "; ".join(parts) or "–"
 

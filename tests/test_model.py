@@ -151,6 +151,28 @@ def test_resumed_training_continues_where_it_stopped(real_points, tmp_path):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
 
 
+def test_backup_and_restore_resumes_an_interrupted_fit(real_points, tmp_path):
+    # keras.callbacks.BackupAndRestore keeps the last finished epoch; a fresh process that runs
+    # the same fit again starts from there, with both optimizers' state.
+    straight = make_gan()
+    straight.fit(real_points, batch_size=16, epochs=4, verbose=0, shuffle=False)
+
+    def backup():
+        return keras.callbacks.BackupAndRestore(tmp_path / "backup", delete_checkpoint=False)
+
+    interrupted = make_gan()
+    interrupted.fit(real_points, batch_size=16, epochs=2, verbose=0, shuffle=False,
+                    callbacks=[backup()])
+    rerun = make_gan(seed=1)  # fresh weights: everything must come from the backup
+    history = rerun.fit(real_points, batch_size=16, epochs=4, verbose=0, shuffle=False,
+                        callbacks=[backup()])
+
+    assert len(history.history["g_loss"]) == 2  # only epochs 3 and 4 ran
+    assert int(rerun.g_optimizer.iterations) == int(rerun.d_optimizer.iterations) == 16
+    for a, b in zip(straight.weights, rerun.weights, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
 def test_generator_with_several_inputs_needs_latent_dim():
     z, label = keras.Input((4,)), keras.Input((1,))
     conditional = keras.Model([z, label], keras.layers.Concatenate()([z, label]))

@@ -71,7 +71,7 @@ def test_readme_table_is_built_from_results(tmp_path, monkeypatch):
 
 
 def test_quality_names_conditional_figures_when_present():
-    metrics = {"conditional_accuracy": 0.9612, "cas_generated": 0.9312, "cas_real": 0.986}
+    metrics = {"conditional_accuracy": 0.9612, "cas": 0.9312, "cas_real": 0.986}
     assert results_table.quality(metrics) == (
         "conditional accuracy 96.1%; CAS 93.1% (real-trained 98.6%)"
     )
