@@ -1,16 +1,26 @@
-"""Adversarial losses, written on logits (introduced in lesson 01; shared from lesson 02 on).
+"""Adversarial losses (introduced in lesson 01; shared from lesson 02 on).
 
-Lesson 01 derives these three in the notebook itself, as its subject; later lessons import
-them from here.
+Lesson 01 derives the first three in the notebook itself, as its subject; later lessons import
+them from here. Conventions of the course: real = 1, fake = 0, and networks output logits a
+with D = σ(a). Each loss is the mean over the batch.
 
-Conventions of the course: real = 1, fake = 0, and networks output logits a with D = σ(a).
-Each loss is the mean over the batch.
+The Wasserstein losses and the gradient penalty (lesson 04) work on critic scores f(x),
+unbounded real numbers with no sigmoid.
 """
 
 import keras
+import tensorflow as tf
 from keras import ops
 
-__all__ = ["discriminator_loss", "generator_loss", "minimax_generator_loss"]
+__all__ = [
+    "critic_loss",
+    "discriminator_loss",
+    "generator_loss",
+    "gradient_penalty",
+    "interpolation_weights",
+    "minimax_generator_loss",
+    "wasserstein_generator_loss",
+]
 
 _bce = keras.losses.BinaryCrossentropy(from_logits=True)
 
@@ -33,3 +43,45 @@ def generator_loss(fake_logits):
 def minimax_generator_loss(fake_logits):
     """The generator's side of the minimax game; its gradient vanishes while D(G(z)) ≈ 0."""
     return -_bce(ops.zeros_like(fake_logits), fake_logits)
+
+
+# -- Wasserstein GAN (lesson 04) ----------------------------------------------------------------
+
+
+# L_critic = E[f(G(z))] − E[f(x)], minus the critic's estimate of W(P_r, P_g)
+def critic_loss(real_scores, fake_scores):
+    """The WGAN critic's loss (Arjovsky et al. 2017, Algorithm 1)."""
+    return ops.mean(fake_scores) - ops.mean(real_scores)
+
+
+# L_G = −E[f(G(z))]
+def wasserstein_generator_loss(fake_scores):
+    """The WGAN generator's loss: raise the critic's score of its samples."""
+    return -ops.mean(fake_scores)
+
+
+def interpolation_weights(batch_size, sample_rank, seed=None):
+    """ε ~ U[0, 1], one per sample, shaped (batch_size, 1, …, 1) to broadcast over a sample."""
+    shape = [batch_size] + [1] * (sample_rank - 1)
+    return keras.random.uniform(shape, minval=0.0, maxval=1.0, seed=seed)
+
+
+# GP = λ E[(‖∇_x̂ f(x̂)‖₂ − 1)²],  x̂ = ε x + (1 − ε) x̃,  ε ~ U[0, 1]
+def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None):
+    """The gradient penalty of WGAN-GP (Gulrajani et al. 2017, Algorithm 1).
+
+    Each sample gets its own ε (drawn from `seed` unless `epsilon` is given) and its own
+    gradient norm, so the critic must not mix samples (no batch normalization). Call it inside
+    the critic's `GradientTape`: the penalty is differentiated again with respect to the
+    critic's weights.
+    """
+    if epsilon is None:
+        epsilon = interpolation_weights(ops.shape(real)[0], len(real.shape), seed=seed)
+    mixed = ops.convert_to_tensor(epsilon * real + (1.0 - epsilon) * fake)  # x̂
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        # The sum keeps each sample's gradient apart: f(x̂_i) depends on x̂_i alone.
+        total_score = ops.sum(critic(mixed, training=True))  # Σ_i f(x̂_i)
+    gradients = tape.gradient(total_score, mixed)
+    norms = ops.sqrt(ops.sum(ops.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12)
+    return weight * ops.mean(ops.square(norms - 1.0))

@@ -1,8 +1,11 @@
 """Each adversarial loss against its formula, on logits a with D = σ(a)."""
 
+import keras
 import numpy as np
 import pytest
+import scipy.stats
 import tensorflow as tf
+from keras import ops
 
 from gan_utils import losses
 
@@ -57,3 +60,77 @@ def test_generator_gradients_are_minus_d_and_minus_one_minus_d():
     np.testing.assert_allclose(
         per_sample_gradient(losses.generator_loss, FAKE_LOGITS), -(1 - d_fake), rtol=1e-4
     )
+
+
+# -- Wasserstein losses and the gradient penalty -------------------------------------------------
+
+REAL_SCORES = np.array([[2.0], [-0.5], [4.0]], dtype=np.float32)
+FAKE_SCORES = np.array([[-3.0], [0.0], [1.5]], dtype=np.float32)
+
+
+def test_wasserstein_losses_match_their_formulas():
+    # critic: E[f(G(z))] − E[f(x)];  generator: −E[f(G(z))]
+    expected_critic = FAKE_SCORES.mean() - REAL_SCORES.mean()
+    assert float(losses.critic_loss(REAL_SCORES, FAKE_SCORES)) == pytest.approx(expected_critic)
+    assert float(losses.wasserstein_generator_loss(FAKE_SCORES)) == pytest.approx(0.5)  # −mean
+
+
+def linear_critic(input_shape, seed=0):
+    """f(x) = w·x + b on the flattened sample; its gradient is w everywhere."""
+    critic = keras.Sequential(
+        [keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(1)]
+    )
+    rng = np.random.default_rng(seed)
+    kernel, bias = critic.layers[-1].get_weights()
+    critic.layers[-1].set_weights([rng.normal(size=kernel.shape).astype("float32"), bias + 0.3])
+    return critic
+
+
+@pytest.mark.parametrize("sample_shape", [(5,), (4, 4, 1)])
+def test_penalty_of_a_linear_critic_is_lambda_times_norm_minus_one_squared(sample_shape):
+    critic = linear_critic(sample_shape)
+    w = critic.layers[-1].get_weights()[0]
+    rng = np.random.default_rng(1)
+    real = rng.normal(size=(8, *sample_shape)).astype("float32")
+    fake = rng.normal(size=(8, *sample_shape)).astype("float32")
+    penalty = losses.gradient_penalty(critic, real, fake, weight=10.0, seed=3)
+    expected = 10.0 * (np.linalg.norm(w) - 1.0) ** 2  # the same at every x̂, whatever ε is
+    assert float(penalty) == pytest.approx(expected, rel=1e-4)
+
+
+def test_interpolation_weights_are_uniform_on_0_1_one_per_sample():
+    epsilon = np.asarray(losses.interpolation_weights(20_000, 4, seed=0))
+    assert epsilon.shape == (20_000, 1, 1, 1)
+    values = epsilon.ravel()
+    assert values.min() >= 0.0 and values.max() <= 1.0  # a normal ε would leave [0, 1]
+    assert scipy.stats.kstest(values, "uniform").pvalue > 0.001
+    assert len(np.unique(values)) > 19_000  # its own ε for each sample
+
+
+def test_penalty_takes_each_samples_own_gradient():
+    # f(x) = Σ x², so ∇f(x̂_i) = 2 x̂_i and the penalty is λ mean_i (2‖x̂_i‖ − 1)².
+    def squared_norm_critic(x, training=False):
+        return ops.sum(ops.square(x), axis=(1, 2, 3))
+
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(6, 3, 3, 1)).astype("float32")
+    fake = rng.normal(size=(6, 3, 3, 1)).astype("float32")
+    epsilon = rng.uniform(size=(6, 1, 1, 1)).astype("float32")
+    mixed = epsilon * real + (1 - epsilon) * fake
+    norms = 2 * np.linalg.norm(mixed.reshape(6, -1), axis=1)
+    expected = 10.0 * np.mean((norms - 1.0) ** 2)
+    got = losses.gradient_penalty(squared_norm_critic, real, fake, epsilon=epsilon)
+    assert float(got) == pytest.approx(expected, rel=1e-4)
+
+
+def test_penalty_trains_the_critic_through_a_second_derivative():
+    # d/dw λ(‖w‖ − 1)² = 2λ(‖w‖ − 1) w / ‖w‖
+    critic = linear_critic((5,))
+    kernel = critic.layers[-1].kernel
+    real = np.ones((4, 5), np.float32)
+    fake = np.zeros((4, 5), np.float32)
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(critic, real, fake, weight=10.0, seed=0)
+    w = kernel.numpy()
+    expected = 2 * 10.0 * (np.linalg.norm(w) - 1) * w / np.linalg.norm(w)
+    np.testing.assert_allclose(tape.gradient(penalty, kernel).numpy(), expected, rtol=1e-4)
