@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras import ops
 
 __all__ = [
+    "critic_gradient_norms",
     "critic_loss",
     "discriminator_loss",
     "generator_loss",
@@ -66,6 +67,21 @@ def interpolation_weights(batch_size, sample_rank, seed=None):
     return keras.random.uniform(shape, minval=0.0, maxval=1.0, seed=seed)
 
 
+def critic_gradient_norms(critic, points):
+    """‖∇ₓ f(x)‖₂ at each point, one norm per sample (a 1-Lipschitz critic has norms ≤ 1).
+
+    Differentiable: call it inside a `GradientTape` to train on it (double backpropagation).
+    """
+    points = ops.convert_to_tensor(points)
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        # The sum keeps each sample's gradient apart: f(x_i) depends on x_i alone.
+        total_score = ops.sum(critic(points, training=True))  # Σ_i f(x_i)
+    gradients = tape.gradient(total_score, points)
+    sample_axes = list(range(1, len(points.shape)))
+    return ops.sqrt(ops.sum(ops.square(gradients), axis=sample_axes) + 1e-12)
+
+
 # GP = λ E[(‖∇_x̂ f(x̂)‖₂ − 1)²],  x̂ = ε x + (1 − ε) x̃,  ε ~ U[0, 1]
 def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None):
     """The gradient penalty of WGAN-GP (Gulrajani et al. 2017, Algorithm 1).
@@ -77,11 +93,6 @@ def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None):
     """
     if epsilon is None:
         epsilon = interpolation_weights(ops.shape(real)[0], len(real.shape), seed=seed)
-    mixed = ops.convert_to_tensor(epsilon * real + (1.0 - epsilon) * fake)  # x̂
-    with tf.GradientTape() as tape:
-        tape.watch(mixed)
-        # The sum keeps each sample's gradient apart: f(x̂_i) depends on x̂_i alone.
-        total_score = ops.sum(critic(mixed, training=True))  # Σ_i f(x̂_i)
-    gradients = tape.gradient(total_score, mixed)
-    norms = ops.sqrt(ops.sum(ops.square(gradients), axis=list(range(1, len(real.shape)))) + 1e-12)
+    mixed = epsilon * real + (1.0 - epsilon) * fake  # x̂
+    norms = critic_gradient_norms(critic, mixed)
     return weight * ops.mean(ops.square(norms - 1.0))

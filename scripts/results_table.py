@@ -25,8 +25,17 @@ def notebook_title(path):
     return first_line.lstrip("# ").strip()
 
 
+# How the table names the models of a lesson that compares several (results' nested metrics).
+MODEL_NAMES = {"wgan_gp": "WGAN-GP", "wgan": "WGAN (weight clipping)",
+               "lesson01_losses": "lesson 01's losses"}
+
+
 def quality(metrics):
     """The headline figures of a lesson, in words a reader can compare."""
+    models = {name: value for name, value in metrics.items() if isinstance(value, dict)}
+    if models:  # one line per model: {"wgan_gp": {...}, "wgan": {...}}
+        return "<br>".join(f"{MODEL_NAMES.get(name, name)}: {quality(figures)}"
+                           for name, figures in models.items())
     parts = []
     if "judge_fd" in metrics:
         parts.append(

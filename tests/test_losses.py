@@ -123,6 +123,17 @@ def test_penalty_takes_each_samples_own_gradient():
     assert float(got) == pytest.approx(expected, rel=1e-4)
 
 
+def test_critic_gradient_norms_are_per_sample_norms_of_the_gradient():
+    # f(x) = Σ x² has ∇f(x_i) = 2 x_i: each point's own norm 2‖x_i‖, not a batch-wide one.
+    def squared_norm_critic(x, training=False):
+        return ops.sum(ops.square(x), axis=(1, 2, 3))
+
+    points = np.random.default_rng(4).normal(size=(7, 3, 3, 1)).astype("float32")
+    norms = np.asarray(losses.critic_gradient_norms(squared_norm_critic, points))
+    expected = 2 * np.linalg.norm(points.reshape(7, -1), axis=1)
+    np.testing.assert_allclose(norms, expected, rtol=1e-5)
+
+
 def test_penalty_trains_the_critic_through_a_second_derivative():
     # d/dw λ(‖w‖ − 1)² = 2λ(‖w‖ − 1) w / ‖w‖
     critic = linear_critic((5,))

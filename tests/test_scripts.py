@@ -78,6 +78,16 @@ def test_quality_names_conditional_figures_when_present():
     assert results_table.quality({}) == "–"
 
 
+def test_quality_gives_one_line_per_model_when_a_lesson_compares_several():
+    figures = {"judge_fd": 20.0, "fd_ratio_to_blurred": 0.125, "judge_fd_real": 3.0,
+               "judge_fd_blurred": 160.0, "classes_covered": 10}
+    metrics = {"wgan_gp": figures, "new_model": {"classes_covered": 7}}
+    assert results_table.quality(metrics) == (
+        "WGAN-GP: judge FD 20.0 = 0.125 × blurred (real digits 3.0, blurred 160.0);"
+        " 10/10 classes<br>new_model: 7/10 classes"
+    )
+
+
 def test_readme_without_markers_is_a_clear_error(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("no table here\n")
