@@ -7,6 +7,8 @@ MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which on
 
 Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
+
+`sample_mixture` draws from the 2-D Gaussian mixtures of the mode-collapse lesson.
 """
 
 import importlib.resources
@@ -16,7 +18,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["load_mnist", "make_dataset", "to_uint8", "to_unit_range"]
+__all__ = [
+    "MIXTURES",
+    "grid_means",
+    "load_mnist",
+    "make_dataset",
+    "mixture",
+    "ring_means",
+    "sample_mixture",
+    "to_uint8",
+    "to_unit_range",
+]
 
 SPLITS = ("train", "test")
 SOURCES = ("auto", "keras", "bundled")
@@ -223,3 +235,39 @@ def make_dataset(
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+# -- 2-D Gaussian mixtures (introduced in lesson 06) ------------------------------------------
+# The mode-collapse benchmarks of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
+
+
+def ring_means(modes=8):
+    """(cos 2πk/modes, sin 2πk/modes) for k = 0 … modes − 1: equally spaced on the unit circle."""
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+
+
+def grid_means(values=(-4, -2, 0, 2, 4)):
+    """Every pair of `values`: the 25 points {−4, −2, 0, 2, 4}²."""
+    xs, ys = np.meshgrid(values, values, indexing="ij")
+    return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
+
+
+# name -> (means, standard deviation of every component)
+MIXTURES = {"ring": (ring_means(), 0.01), "grid": (grid_means(), 0.05)}
+
+
+def mixture(name):
+    """The means (K, 2) and the common standard deviation of the mixture `name`."""
+    if name not in MIXTURES:
+        raise ValueError(f"mixture must be one of {sorted(MIXTURES)}, got {name!r}")
+    means, std = MIXTURES[name]
+    return means.copy(), std
+
+
+def sample_mixture(name, n, seed=None):
+    """n points from the equal-weight mixture `name`: a mean chosen uniformly, plus N(0, std² I)."""
+    means, std = mixture(name)
+    rng = np.random.default_rng(seed)
+    components = rng.integers(len(means), size=n)
+    return (means[components] + std * rng.standard_normal((n, 2))).astype(np.float32)

@@ -31,7 +31,12 @@ __all__ = [
     "feature_statistics",
     "frechet_distance",
     "gaussian_blur",
+    "inception_score",
+    "kernel_distance",
     "load_judge",
+    "mmd_unbiased",
+    "mode_statistics",
+    "precision_recall",
 ]
 
 NUM_CLASSES = 10
@@ -280,3 +285,122 @@ def classification_accuracy_score(images, labels, epochs=8, verbose=False):
     )
     x_test, y_test = data.load_mnist("test", source="bundled", verbose=False)
     return Judge(classifier).accuracy(x_test, y_test)
+
+
+# -- Modes of a 2-D mixture (introduced in lesson 06) -----------------------------------------
+
+
+def mode_statistics(samples, means, std, quality_radius_in_std=3.0):
+    """The VEEGAN / PacGAN figures of samples from a generator of a 2-D Gaussian mixture.
+
+    Every sample is assigned to its nearest mean. It is *high quality* when it lies within
+    `quality_radius_in_std` standard deviations of that mean; a mode is *captured* when at least
+    one high-quality sample is nearest to it. The papers use 2,500 samples.
+
+    Returns:
+        modes: how many modes are captured;
+        hq_percent: the share of high-quality samples, in percent;
+        reverse_kl: KL(p ‖ uniform) of p, the histogram of nearest means over all samples
+            (finite when modes are missed, as a missed mode has p = 0).
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    if samples.ndim != 2 or samples.shape[1] != means.shape[1]:
+        raise ValueError(f"expected samples of shape (N, {means.shape[1]}), got {samples.shape}")
+    distances = np.linalg.norm(samples[:, None, :] - means[None, :, :], axis=-1)  # (N, K)
+    nearest = np.argmin(distances, axis=1)
+    high_quality = distances[np.arange(len(samples)), nearest] <= quality_radius_in_std * std
+    histogram = np.bincount(nearest, minlength=len(means)) / len(samples)
+    present = histogram > 0  # 0 log 0 = 0
+    # KL(p ‖ u) = Σ_k p_k log(p_k / (1/K))
+    reverse_kl = np.sum(histogram[present] * np.log(histogram[present] * len(means)))
+    return {
+        "modes": int(len(np.unique(nearest[high_quality]))),
+        "hq_percent": float(100 * np.mean(high_quality)),
+        "reverse_kl": float(reverse_kl),
+    }
+
+
+# -- Sample-quality metrics beyond the FD (introduced in lesson 07) ----------------------------
+
+
+def _cubic_kernel(a, b):
+    """k(x, y) = (x·y / d + 1)³, the polynomial kernel of KID (Bińkowski et al. 2018)."""
+    return (a @ b.T / a.shape[1] + 1.0) ** 3
+
+
+def mmd_unbiased(x, y):
+    """The unbiased estimate of MMD² between feature sets x (m, d) and y (n, d), cubic kernel.
+
+    MMD²_u = Σ_{i≠j} k(x_i, x_j) / m(m−1) + Σ_{i≠j} k(y_i, y_j) / n(n−1)
+             − 2 Σ_{i,j} k(x_i, y_j) / mn
+    Its expectation is 0 when x and y come from one distribution, so it can be slightly negative.
+    """
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    m, n = len(x), len(y)
+    k_xx, k_yy, k_xy = _cubic_kernel(x, x), _cubic_kernel(y, y), _cubic_kernel(x, y)
+    within_x = (k_xx.sum() - np.trace(k_xx)) / (m * (m - 1))
+    within_y = (k_yy.sum() - np.trace(k_yy)) / (n * (n - 1))
+    return float(within_x + within_y - 2 * k_xy.mean())
+
+
+def kernel_distance(x, y, subset_size=1000, subsets=10, seed=0):
+    """KID's formula in a feature space: mean and standard deviation of `mmd_unbiased` over
+    random subsets of `subset_size` features from each set (drawn without replacement)."""
+    rng = np.random.default_rng(seed)
+    size = min(subset_size, len(x), len(y))
+    values = [mmd_unbiased(x[rng.choice(len(x), size, replace=False)],
+                           y[rng.choice(len(y), size, replace=False)]) for _ in range(subsets)]
+    return float(np.mean(values)), float(np.std(values))
+
+
+def _kth_neighbour_radii(points, k, batch=1000):
+    """Distance from each point to its k-th nearest other point of the same set."""
+    radii = []
+    for start in range(0, len(points), batch):
+        distances = _pairwise_distances(points[start:start + batch], points)
+        radii.append(np.sort(distances, axis=1)[:, k])  # column 0 is the point itself
+    return np.concatenate(radii)
+
+
+def _pairwise_distances(a, b):
+    # ‖a − b‖² = ‖a‖² − 2 a·b + ‖b‖²
+    squared = np.sum(a**2, axis=1)[:, None] - 2 * a @ b.T + np.sum(b**2, axis=1)[None, :]
+    return np.sqrt(np.maximum(squared, 0.0))
+
+
+def _share_inside_balls(points, centres, radii, batch=1000):
+    """The share of `points` inside at least one ball (centre, radius)."""
+    inside = []
+    for start in range(0, len(points), batch):
+        distances = _pairwise_distances(points[start:start + batch], centres)
+        inside.append(np.any(distances <= radii[None, :], axis=1))
+    return float(np.mean(np.concatenate(inside)))
+
+
+def precision_recall(real_features, generated_features, k=3):
+    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-nearest-neighbour balls.
+
+    Each real feature gets a ball reaching its k-th nearest real neighbour: precision is the share
+    of generated features inside some real ball (are the samples realistic?). Recall swaps the
+    roles (is every part of the real data produced?).
+    """
+    real = np.asarray(real_features, np.float64)
+    generated = np.asarray(generated_features, np.float64)
+    if min(len(real), len(generated)) <= k:
+        raise ValueError(f"each set needs more than k = {k} features for k-nearest-neighbour balls")
+    precision = _share_inside_balls(generated, real, _kth_neighbour_radii(real, k))
+    recall = _share_inside_balls(real, generated, _kth_neighbour_radii(generated, k))
+    return precision, recall
+
+
+def inception_score(class_probabilities, eps=1e-12):
+    """exp(E_x KL(p(y|x) ‖ p(y))) for rows of class probabilities (Salimans et al. 2016).
+
+    It is between 1 and the number of classes: high when each sample is confidently one class
+    and the classes are used evenly. Here the judge plays Inception's part.
+    """
+    p_y_given_x = np.asarray(class_probabilities, np.float64)
+    p_y = p_y_given_x.mean(axis=0)
+    kl = np.sum(p_y_given_x * (np.log(p_y_given_x + eps) - np.log(p_y + eps)), axis=1)
+    return float(np.exp(kl.mean()))

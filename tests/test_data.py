@@ -367,3 +367,32 @@ def test_make_dataset_rejects_bad_batch_size(batch_size):
     images, _ = _digits()
     with pytest.raises(ValueError, match="batch_size"):
         data.make_dataset(images, batch_size=batch_size)
+
+
+def test_ring_and_grid_have_the_papers_geometry():
+    ring, ring_std = data.mixture("ring")
+    assert ring.shape == (8, 2) and ring_std == 0.01
+    np.testing.assert_allclose(np.linalg.norm(ring, axis=1), 1.0, rtol=1e-6)
+    angles = np.sort(np.mod(np.arctan2(ring[:, 1], ring[:, 0]), 2 * np.pi))
+    np.testing.assert_allclose(angles, 2 * np.pi * np.arange(8) / 8, atol=1e-6)
+    grid, grid_std = data.mixture("grid")
+    assert grid.shape == (25, 2) and grid_std == 0.05
+    assert {tuple(point) for point in grid.tolist()} == {
+        (x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
+
+
+def test_sample_mixture_draws_every_mode_equally_with_the_stated_spread():
+    means, std = data.mixture("grid")
+    samples = data.sample_mixture("grid", 50_000, seed=1)
+    assert samples.dtype == np.float32 and samples.shape == (50_000, 2)
+    nearest = np.argmin(np.linalg.norm(samples[:, None] - means[None], axis=-1), axis=1)
+    shares = np.bincount(nearest, minlength=25) / len(samples)
+    np.testing.assert_allclose(shares, 1 / 25, atol=0.005)
+    offsets = samples - means[nearest]
+    np.testing.assert_allclose(offsets.std(axis=0), std, rtol=0.03)
+    np.testing.assert_array_equal(samples[:10], data.sample_mixture("grid", 50_000, seed=1)[:10])
+
+
+def test_unknown_mixture_is_a_clear_error():
+    with pytest.raises(ValueError, match="mixture must be one of"):
+        data.mixture("spiral")

@@ -121,3 +121,102 @@ def test_classification_accuracy_score_needs_labels_that_match_the_images():
     shuffled = metrics.classification_accuracy_score(images, shuffled_labels, epochs=2)
     assert matching > 0.9
     assert shuffled < 0.25  # chance is 0.10
+
+
+# -- 2-D mixtures (lesson 06) ------------------------------------------------------------------
+
+
+def test_mode_statistics_of_the_true_mixture_capture_every_mode():
+    for name in ("ring", "grid"):
+        means, std = data.mixture(name)
+        figures = metrics.mode_statistics(data.sample_mixture(name, 20_000, seed=0), means, std)
+        assert figures["modes"] == len(means)
+        # P(‖x − μ‖ ≤ 3σ) for a 2-D Gaussian is 1 − exp(−9/2) = 98.89 %
+        assert figures["hq_percent"] == pytest.approx(100 * (1 - np.exp(-4.5)), abs=0.4)
+        # A multinomial histogram of N samples over K modes has KL ≈ (K − 1) / 2N to uniform.
+        assert figures["reverse_kl"] < 5 * (len(means) - 1) / (2 * 20_000)
+
+
+def test_mode_statistics_of_a_collapsed_generator():
+    means, std = data.mixture("ring")
+    collapsed = np.repeat(means[:2], 50, axis=0)  # half the samples on each of 2 of 8 modes
+    figures = metrics.mode_statistics(collapsed, means, std)
+    assert figures == {"modes": 2, "hq_percent": 100.0, "reverse_kl": pytest.approx(np.log(4))}
+    one_mode = metrics.mode_statistics(np.repeat(means[:1], 10, axis=0), means, std)
+    assert one_mode["reverse_kl"] == pytest.approx(np.log(8))  # KL(δ ‖ uniform over 8) = log 8
+
+
+def test_a_mode_needs_a_high_quality_sample_to_count():
+    means, std = data.mixture("grid")
+    # Nearest to mode 0, but 4σ away from it: low quality, so mode 0 is not captured.
+    near_miss = means[0] + np.array([4 * std, 0.0])
+    figures = metrics.mode_statistics(np.stack([near_miss, means[1], means[1], means[1]]),
+                                      means, std)
+    assert figures["modes"] == 1
+    assert figures["hq_percent"] == pytest.approx(75.0)
+    # The histogram still counts the low-quality sample: p = (1/4, 3/4) on two of 25 modes.
+    expected = 0.25 * np.log(0.25 * 25) + 0.75 * np.log(0.75 * 25)
+    assert figures["reverse_kl"] == pytest.approx(expected)
+
+
+def test_mode_statistics_reject_samples_of_the_wrong_shape():
+    means, std = data.mixture("ring")
+    with pytest.raises(ValueError, match=r"shape \(N, 2\)"):
+        metrics.mode_statistics(np.zeros((5, 3)), means, std)
+
+
+# -- KID, precision and recall, inception score (lesson 07) ------------------------------------
+
+
+def test_mmd_unbiased_matches_the_formula_written_as_loops():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)) + 0.5
+
+    def k(a, b):
+        return (np.dot(a, b) / 3 + 1) ** 3
+
+    within_x = sum(k(x[i], x[j]) for i in range(5) for j in range(5) if i != j) / (5 * 4)
+    within_y = sum(k(y[i], y[j]) for i in range(4) for j in range(4) if i != j) / (4 * 3)
+    across = sum(k(a, b) for a in x for b in y) / (5 * 4)
+    assert metrics.mmd_unbiased(x, y) == pytest.approx(within_x + within_y - 2 * across)
+
+
+def test_kernel_distance_is_near_zero_for_one_distribution_and_large_for_two():
+    rng = np.random.default_rng(1)
+    same_a, same_b = rng.normal(size=(2000, 8)), rng.normal(size=(2000, 8))
+    shifted = rng.normal(size=(2000, 8)) + 0.5
+    same_mean, same_std = metrics.kernel_distance(same_a, same_b, subset_size=500, subsets=20)
+    shifted_mean, _ = metrics.kernel_distance(same_a, shifted, subset_size=500, subsets=20)
+    assert abs(same_mean) < 3 * same_std / np.sqrt(20) + 1e-3  # unbiased: centred on 0
+    assert shifted_mean > 50 * abs(same_mean) and shifted_mean > 0.05
+
+
+def test_precision_recall_on_identical_disjoint_and_collapsed_sets():
+    rng = np.random.default_rng(2)
+    real = rng.normal(size=(400, 2))
+    assert metrics.precision_recall(real, real) == (1.0, 1.0)
+    assert metrics.precision_recall(real, real + 100.0) == (0.0, 0.0)
+    # Samples from one half of the real data: realistic (precision 1) but covering half of it.
+    half = real[real[:, 0] > 0]
+    precision, recall = metrics.precision_recall(real, half)
+    assert precision == 1.0 and 0.4 < recall < 0.65
+
+
+def test_precision_uses_the_kth_neighbour_radius():
+    # Real points at 0, 1, 2, 3 on a line: with k = 1 every ball has radius 1, with k = 3 radius 2
+    # or more. A sample at 4.5 is 1.5 from the nearest real point.
+    real = np.array([[0.0], [1.0], [2.0], [3.0]])
+    sample = np.full((4, 1), 4.5)
+    assert metrics.precision_recall(real, sample, k=1)[0] == 0.0
+    assert metrics.precision_recall(real, sample, k=3)[0] == 1.0
+    with pytest.raises(ValueError, match="more than k = 3"):
+        metrics.precision_recall(real, sample[:3], k=3)
+
+
+def test_inception_score_runs_from_one_to_the_number_of_classes():
+    confident_even = np.eye(10)[np.arange(1000) % 10]
+    assert metrics.inception_score(confident_even) == pytest.approx(10.0, rel=1e-6)
+    assert metrics.inception_score(np.eye(10)[np.zeros(1000, int)]) == pytest.approx(1.0)
+    assert metrics.inception_score(np.full((1000, 10), 0.1)) == pytest.approx(1.0)
+    two_classes = np.eye(10)[np.arange(1000) % 2]
+    assert metrics.inception_score(two_classes) == pytest.approx(2.0, rel=1e-6)
