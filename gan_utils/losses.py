@@ -62,15 +62,22 @@ def wasserstein_generator_loss(fake_scores):
 
 
 def interpolation_weights(batch_size, sample_rank, seed=None):
-    """ε ~ U[0, 1], one per sample, shaped (batch_size, 1, …, 1) to broadcast over a sample."""
-    shape = [batch_size] + [1] * (sample_rank - 1)
+    """ε ~ U[0, 1], one per sample, shaped (batch_size, 1, …, 1) to broadcast over a sample.
+
+    `batch_size` may be a tuple of leading axes, e.g. (batch, seeds) for lesson 06's models
+    that train several seeds at once; `sample_rank` is the rank of the whole batch of samples.
+    """
+    batch_shape = list(batch_size) if isinstance(batch_size, (tuple, list)) else [batch_size]
+    shape = batch_shape + [1] * (sample_rank - len(batch_shape))
     return keras.random.uniform(shape, minval=0.0, maxval=1.0, seed=seed)
 
 
-def critic_gradient_norms(critic, points):
+def critic_gradient_norms(critic, points, batch_axes=1):
     """‖∇ₓ f(x)‖₂ at each point, one norm per sample (a 1-Lipschitz critic has norms ≤ 1).
 
-    Differentiable: call it inside a `GradientTape` to train on it (double backpropagation).
+    The first `batch_axes` axes index samples, the rest make up one sample (2 for points shaped
+    (batch, seeds, features)). Differentiable: call it inside a `GradientTape` to train on it
+    (double backpropagation).
     """
     points = ops.convert_to_tensor(points)
     with tf.GradientTape() as tape:
@@ -78,21 +85,22 @@ def critic_gradient_norms(critic, points):
         # The sum keeps each sample's gradient apart: f(x_i) depends on x_i alone.
         total_score = ops.sum(critic(points, training=True))  # Σ_i f(x_i)
     gradients = tape.gradient(total_score, points)
-    sample_axes = list(range(1, len(points.shape)))
+    sample_axes = list(range(batch_axes, len(points.shape)))
     return ops.sqrt(ops.sum(ops.square(gradients), axis=sample_axes) + 1e-12)
 
 
 # GP = λ E[(‖∇_x̂ f(x̂)‖₂ − 1)²],  x̂ = ε x + (1 − ε) x̃,  ε ~ U[0, 1]
-def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None):
+def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None, batch_axes=1):
     """The gradient penalty of WGAN-GP (Gulrajani et al. 2017, Algorithm 1).
 
     Each sample gets its own ε (drawn from `seed` unless `epsilon` is given) and its own
     gradient norm, so the critic must not mix samples (no batch normalization). Call it inside
     the critic's `GradientTape`: the penalty is differentiated again with respect to the
-    critic's weights.
+    critic's weights. `batch_axes` as in `critic_gradient_norms`.
     """
     if epsilon is None:
-        epsilon = interpolation_weights(ops.shape(real)[0], len(real.shape), seed=seed)
+        batch_shape = tuple(ops.shape(real)[:batch_axes])
+        epsilon = interpolation_weights(batch_shape, len(real.shape), seed=seed)
     mixed = epsilon * real + (1.0 - epsilon) * fake  # x̂
-    norms = critic_gradient_norms(critic, mixed)
+    norms = critic_gradient_norms(critic, mixed, batch_axes=batch_axes)
     return weight * ops.mean(ops.square(norms - 1.0))

@@ -134,6 +134,25 @@ def test_critic_gradient_norms_are_per_sample_norms_of_the_gradient():
     np.testing.assert_allclose(norms, expected, rtol=1e-5)
 
 
+def test_penalty_with_two_batch_axes_keeps_each_seeds_sample_apart():
+    # Points shaped (batch, seeds, 2), as when several seeds train at once: one ε and one norm
+    # per (sample, seed). With f = Σ x², ‖∇f(x̂)‖ = 2‖x̂‖ over the last axis only.
+    def squared_norm_critic(x, training=False):
+        return ops.sum(ops.square(x), axis=-1, keepdims=True)
+
+    rng = np.random.default_rng(5)
+    real = rng.normal(size=(6, 3, 2)).astype("float32")
+    fake = rng.normal(size=(6, 3, 2)).astype("float32")
+    epsilon = np.asarray(losses.interpolation_weights((6, 3), 3, seed=1))
+    assert epsilon.shape == (6, 3, 1) and len(np.unique(epsilon)) == 18
+    mixed = epsilon * real + (1 - epsilon) * fake
+    norms = losses.critic_gradient_norms(squared_norm_critic, mixed, batch_axes=2)
+    np.testing.assert_allclose(norms, 2 * np.linalg.norm(mixed, axis=-1), rtol=1e-5)
+    got = losses.gradient_penalty(squared_norm_critic, real, fake, epsilon=epsilon, batch_axes=2)
+    expected = 10.0 * np.mean((2 * np.linalg.norm(mixed, axis=-1) - 1.0) ** 2)
+    assert float(got) == pytest.approx(expected, rel=1e-4)
+
+
 def test_penalty_trains_the_critic_through_a_second_derivative():
     # d/dw λ(‖w‖ − 1)² = 2λ(‖w‖ − 1) w / ‖w‖
     critic = linear_critic((5,))
