@@ -34,7 +34,7 @@ def quality(metrics):
     """The headline figures of a lesson, in words a reader can compare."""
     models = {name: value for name, value in metrics.items() if isinstance(value, dict)}
     if models:  # one line per model: {"wgan_gp": {...}, "wgan": {...}}
-        return "<br>".join(f"{MODEL_NAMES.get(name, name)}: {quality(figures)}"
+        return "<br>".join(f"{MODEL_NAMES.get(name, name.replace('_', ' '))}: {quality(figures)}"
                            for name, figures in models.items())
     parts = []
     if "judge_fd" in metrics:
@@ -47,6 +47,9 @@ def quality(metrics):
         parts.append(f"{metrics['classes_covered']}/10 classes")
     if "conditional_accuracy" in metrics:
         parts.append(f"conditional accuracy {metrics['conditional_accuracy']:.1%}")
+    if "modes" in metrics:
+        parts.append(f"{metrics['modes']:.1f} modes, {metrics['hq_percent']:.1f} % high quality,"
+                     f" reverse KL {metrics['reverse_kl']:.2f}")
     if "cas" in metrics:
         parts.append(
             f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"

@@ -84,7 +84,11 @@ def test_quality_gives_one_line_per_model_when_a_lesson_compares_several():
     metrics = {"wgan_gp": figures, "new_model": {"classes_covered": 7}}
     assert results_table.quality(metrics) == (
         "WGAN-GP: judge FD 20.0 = 0.125 × blurred (real digits 3.0, blurred 160.0);"
-        " 10/10 classes<br>new_model: 7/10 classes"
+        " 10/10 classes<br>new model: 7/10 classes"
+    )
+    mixture = {"ring_gan": {"modes": 7.25, "hq_percent": 93.12, "reverse_kl": 0.0412}}
+    assert results_table.quality(mixture) == (
+        "ring gan: 7.2 modes, 93.1 % high quality, reverse KL 0.04"
     )
 
 
