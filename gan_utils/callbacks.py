@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gan_utils import data, paths, plotting
+from gan_utils import data, paths, plotting, profiles
 
 __all__ = ["ResultsRecorder", "SampleGrid", "save_samples"]
 
@@ -101,11 +101,15 @@ class ResultsRecorder(keras.callbacks.Callback):
         return summary
 
 
-def save_samples(lesson, images, labels=None):
-    """Save generated images (as uint8) and their labels to artifacts/<lesson>/samples.npz."""
+def save_samples(lesson, images, labels=None, profile=None):
+    """Save generated images (as uint8) and their labels to artifacts/<lesson>/samples.npz.
+
+    `profile` defaults to the current run profile; smoke runs write elsewhere
+    (`paths.samples_path`), so the test suite never replaces a real run's samples.
+    """
     arrays = {"x": data.to_uint8(data.to_unit_range(images))}
     if labels is not None:
         arrays["y"] = np.asarray(labels)
-    path = paths.artifacts_dir(lesson) / "samples.npz"
+    path = paths.samples_path(lesson, profile or profiles.current_profile())
     np.savez_compressed(path, **arrays)
     return path

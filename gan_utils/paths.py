@@ -9,7 +9,7 @@ directory. `GAN_LESSONS_ROOT` overrides the search.
 import os
 from pathlib import Path
 
-__all__ = ["artifacts_dir", "project_root", "results_dir"]
+__all__ = ["artifacts_dir", "project_root", "results_dir", "samples_path"]
 
 _PROJECT_MARKER = 'name = "gan-lessons"'
 
@@ -43,3 +43,14 @@ def artifacts_dir(lesson=None):
         folder = folder / lesson
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def samples_path(lesson, profile=None):
+    """artifacts/<lesson>/samples.npz, the samples a lesson leaves for lesson 07.
+
+    A smoke run's samples go to artifacts/smoke_samples/<lesson>/ instead, so that running the
+    test suite never replaces a real run's samples with a few hundred steps' worth.
+    """
+    if profile == "smoke":
+        return artifacts_dir(f"smoke_samples/{lesson}") / "samples.npz"
+    return artifacts_dir(lesson) / "samples.npz"

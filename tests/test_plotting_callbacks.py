@@ -109,12 +109,22 @@ def test_smoke_runs_leave_the_committed_results_alone(project):
 
 def test_save_samples_writes_uint8_and_labels(project):
     images = np.linspace(-1, 1, 2 * 28 * 28, dtype=np.float32).reshape(2, 28, 28)
-    path = callbacks.save_samples("99_test", images, labels=[3, 4])
+    path = callbacks.save_samples("99_test", images, labels=[3, 4], profile="cpu")
     assert path == paths.artifacts_dir("99_test") / "samples.npz"
     with np.load(path) as saved:
         assert saved["x"].dtype == np.uint8 and saved["x"].shape == (2, 28, 28, 1)
         assert saved["x"].min() == 0 and saved["x"].max() == 255
         np.testing.assert_array_equal(saved["y"], [3, 4])
+
+
+def test_smoke_samples_leave_a_real_runs_samples_alone(project, monkeypatch):
+    images = np.zeros((2, 28, 28), np.float32)
+    real_run = callbacks.save_samples("99_test", images, profile="cpu")
+    monkeypatch.setenv("GAN_PROFILE", "smoke")
+    smoke_run = callbacks.save_samples("99_test", images + 0.5)  # profile read from GAN_PROFILE
+    assert smoke_run == project / "artifacts" / "smoke_samples" / "99_test" / "samples.npz"
+    with np.load(real_run) as saved:
+        assert saved["x"].max() == 128  # still the cpu run's images (0.0 → 128)
 
 
 def test_project_root_is_found_from_a_subfolder(tmp_path, monkeypatch):
