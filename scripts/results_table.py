@@ -37,7 +37,9 @@ def quality(metrics):
         return "<br>".join(f"{MODEL_NAMES.get(name, name.replace('_', ' '))}: {quality(figures)}"
                            for name, figures in models.items())
     parts = []
-    if "judge_fd" in metrics:
+    if "judge_fd" in metrics and "fd_ratio_to_blurred" not in metrics:
+        parts.append(f"judge FD {metrics['judge_fd']:.1f}")
+    elif "judge_fd" in metrics:
         parts.append(
             f"judge FD {metrics['judge_fd']:.1f} = {metrics['fd_ratio_to_blurred']:.3f} × blurred"
             f" (real digits {metrics['judge_fd_real']:.1f},"
@@ -45,6 +47,8 @@ def quality(metrics):
         )
     if "classes_covered" in metrics:
         parts.append(f"{metrics['classes_covered']}/10 classes")
+    if "precision" in metrics:
+        parts.append(f"precision {metrics['precision']:.2f}, recall {metrics['recall']:.2f}")
     if "conditional_accuracy" in metrics:
         parts.append(f"conditional accuracy {metrics['conditional_accuracy']:.1%}")
     if "modes" in metrics:
@@ -74,7 +78,8 @@ def table_rows():
         run = f"{result['profile']}: {result['wall_seconds'] / 60:.1f} min"
         if result["profile"] != "gpu":
             run += "; gpu: not measured yet"
-        training = f"{result['train_steps']:,} steps at {result['steps_per_second']:.1f} steps/s"
+        training = (f"{result['train_steps']:,} steps at {result['steps_per_second']:.1f} steps/s"
+                    if result["train_steps"] else "no training (evaluates saved samples)")
         cells = [lesson, colab_badge(relative), run, training, quality(result["metrics"])]
         rows.append("| " + " | ".join(cells) + " |")
     return rows

@@ -69,6 +69,11 @@ def test_readme_table_is_built_from_results(tmp_path, monkeypatch):
     assert "1,000 steps at 12.5 steps/s" in row
     assert "judge FD 20.0 = 0.125 × blurred" in row and "10/10 classes" in row
 
+    result.update(train_steps=0, steps_per_second=0.0)  # a lesson that only evaluates samples
+    (tmp_path / "results" / "99_test.json").write_text(json.dumps(result))
+    results_table.update_readme(readme)
+    assert "no training (evaluates saved samples)" in readme.read_text().splitlines()[4]
+
 
 def test_quality_names_conditional_figures_when_present():
     metrics = {"conditional_accuracy": 0.9612, "cas": 0.9312, "cas_real": 0.986}
@@ -85,6 +90,11 @@ def test_quality_gives_one_line_per_model_when_a_lesson_compares_several():
     assert results_table.quality(metrics) == (
         "WGAN-GP: judge FD 20.0 = 0.125 × blurred (real digits 3.0, blurred 160.0);"
         " 10/10 classes<br>new model: 7/10 classes"
+    )
+    evaluated = {"02_dcgan": {"judge_fd": 15.61, "classes_covered": 10, "precision": 0.71,
+                              "recall": 0.66}}
+    assert results_table.quality(evaluated) == (
+        "02 dcgan: judge FD 15.6; 10/10 classes; precision 0.71, recall 0.66"
     )
     mixture = {"ring_gan": {"modes": 7.25, "hq_percent": 93.12, "reverse_kl": 0.0412}}
     assert results_table.quality(mixture) == (
