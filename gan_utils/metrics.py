@@ -36,6 +36,7 @@ __all__ = [
     "load_judge",
     "mmd_unbiased",
     "mode_statistics",
+    "nearest_neighbour_distances",
     "precision_recall",
 ]
 
@@ -367,6 +368,18 @@ def _pairwise_distances(a, b):
     # ‖a − b‖² = ‖a‖² − 2 a·b + ‖b‖²
     squared = np.sum(a**2, axis=1)[:, None] - 2 * a @ b.T + np.sum(b**2, axis=1)[None, :]
     return np.sqrt(np.maximum(squared, 0.0))
+
+
+def nearest_neighbour_distances(points, reference, batch=1000):
+    """For each row of `points` (N, d), the Euclidean distance to its nearest row of `reference`.
+
+    Flatten images to (N, pixels) first. A generator that copies its training set has distance
+    0 to it; new samples have distances like those of held-out data (lessons 02 and 07).
+    """
+    points = np.asarray(points, np.float64)
+    reference = np.asarray(reference, np.float64)
+    return np.concatenate([_pairwise_distances(points[start:start + batch], reference).min(axis=1)
+                           for start in range(0, len(points), batch)])
 
 
 def _share_inside_balls(points, centres, radii, batch=1000):

@@ -107,11 +107,13 @@ def test_interpolation_weights_are_uniform_on_0_1_one_per_sample():
     assert len(np.unique(values)) > 19_000  # its own ε for each sample
 
 
+def squared_norm_of_images(x, training=False):
+    """f(x) = Σ x² over each image: ∇f(x_i) = 2 x_i, so ‖∇f(x_i)‖ = 2‖x_i‖."""
+    return ops.sum(ops.square(x), axis=(1, 2, 3))
+
+
 def test_penalty_takes_each_samples_own_gradient():
     # f(x) = Σ x², so ∇f(x̂_i) = 2 x̂_i and the penalty is λ mean_i (2‖x̂_i‖ − 1)².
-    def squared_norm_critic(x, training=False):
-        return ops.sum(ops.square(x), axis=(1, 2, 3))
-
     rng = np.random.default_rng(2)
     real = rng.normal(size=(6, 3, 3, 1)).astype("float32")
     fake = rng.normal(size=(6, 3, 3, 1)).astype("float32")
@@ -119,17 +121,14 @@ def test_penalty_takes_each_samples_own_gradient():
     mixed = epsilon * real + (1 - epsilon) * fake
     norms = 2 * np.linalg.norm(mixed.reshape(6, -1), axis=1)
     expected = 10.0 * np.mean((norms - 1.0) ** 2)
-    got = losses.gradient_penalty(squared_norm_critic, real, fake, epsilon=epsilon)
+    got = losses.gradient_penalty(squared_norm_of_images, real, fake, epsilon=epsilon)
     assert float(got) == pytest.approx(expected, rel=1e-4)
 
 
 def test_critic_gradient_norms_are_per_sample_norms_of_the_gradient():
     # f(x) = Σ x² has ∇f(x_i) = 2 x_i: each point's own norm 2‖x_i‖, not a batch-wide one.
-    def squared_norm_critic(x, training=False):
-        return ops.sum(ops.square(x), axis=(1, 2, 3))
-
     points = np.random.default_rng(4).normal(size=(7, 3, 3, 1)).astype("float32")
-    norms = np.asarray(losses.critic_gradient_norms(squared_norm_critic, points))
+    norms = np.asarray(losses.critic_gradient_norms(squared_norm_of_images, points))
     expected = 2 * np.linalg.norm(points.reshape(7, -1), axis=1)
     np.testing.assert_allclose(norms, expected, rtol=1e-5)
 
@@ -137,7 +136,7 @@ def test_critic_gradient_norms_are_per_sample_norms_of_the_gradient():
 def test_penalty_with_two_batch_axes_keeps_each_seeds_sample_apart():
     # Points shaped (batch, seeds, 2), as when several seeds train at once: one ε and one norm
     # per (sample, seed). With f = Σ x², ‖∇f(x̂)‖ = 2‖x̂‖ over the last axis only.
-    def squared_norm_critic(x, training=False):
+    def squared_norm_of_points(x, training=False):
         return ops.sum(ops.square(x), axis=-1, keepdims=True)
 
     rng = np.random.default_rng(5)
@@ -146,9 +145,9 @@ def test_penalty_with_two_batch_axes_keeps_each_seeds_sample_apart():
     epsilon = np.asarray(losses.interpolation_weights((6, 3), 3, seed=1))
     assert epsilon.shape == (6, 3, 1) and len(np.unique(epsilon)) == 18
     mixed = epsilon * real + (1 - epsilon) * fake
-    norms = losses.critic_gradient_norms(squared_norm_critic, mixed, batch_axes=2)
+    norms = losses.critic_gradient_norms(squared_norm_of_points, mixed, batch_axes=2)
     np.testing.assert_allclose(norms, 2 * np.linalg.norm(mixed, axis=-1), rtol=1e-5)
-    got = losses.gradient_penalty(squared_norm_critic, real, fake, epsilon=epsilon, batch_axes=2)
+    got = losses.gradient_penalty(squared_norm_of_points, real, fake, epsilon=epsilon, batch_axes=2)
     expected = 10.0 * np.mean((2 * np.linalg.norm(mixed, axis=-1) - 1.0) ** 2)
     assert float(got) == pytest.approx(expected, rel=1e-4)
 

@@ -220,3 +220,13 @@ def test_inception_score_runs_from_one_to_the_number_of_classes():
     assert metrics.inception_score(np.full((1000, 10), 0.1)) == pytest.approx(1.0)
     two_classes = np.eye(10)[np.arange(1000) % 2]
     assert metrics.inception_score(two_classes) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_nearest_neighbour_distances_match_a_brute_force_search():
+    rng = np.random.default_rng(3)
+    points, reference = rng.normal(size=(30, 5)), rng.normal(size=(40, 5))
+    brute_force = [min(np.linalg.norm(p - r) for r in reference) for p in points]
+    got = metrics.nearest_neighbour_distances(points, reference, batch=7)  # several batches
+    np.testing.assert_allclose(got, brute_force, rtol=1e-9)
+    np.testing.assert_allclose(metrics.nearest_neighbour_distances(reference, reference), 0,
+                               atol=1e-6)
