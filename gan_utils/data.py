@@ -8,7 +8,9 @@ MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which on
 Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
 
-`sample_mixture` draws from the 2-D Gaussian mixtures of the mode-collapse lesson.
+`unpaired_digit_domains` builds lesson 05's two domains: plain digits, and the same kind of
+digits restyled by `restyle_digits`. `sample_mixture` draws from the 2-D Gaussian mixtures of
+the mode-collapse lesson.
 """
 
 import importlib.resources
@@ -24,10 +26,12 @@ __all__ = [
     "load_mnist",
     "make_dataset",
     "mixture",
+    "restyle_digits",
     "ring_means",
     "sample_mixture",
     "to_uint8",
     "to_unit_range",
+    "unpaired_digit_domains",
 ]
 
 SPLITS = ("train", "test")
@@ -235,6 +239,39 @@ def make_dataset(
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+# -- Two digit domains for unpaired translation (introduced in lesson 05) --------------------
+
+
+def restyle_digits(images):
+    """Domain B's style: strokes thickened by one pixel each side, then the ink inverted.
+
+    b = −max₃ₓ₃(a) on [-1, 1] pixels: a 3×3 maximum filter (a dilation) widens every stroke,
+    and the minus sign gives dark ink on white paper. Takes any image format `to_unit_range`
+    accepts; returns float32 (N, 28, 28, 1) in [-1, 1]. It is the true translation A → B,
+    which only the evaluation may use.
+    """
+    images = to_unit_range(images)
+    thickened = keras.ops.max_pool(images, pool_size=3, strides=1, padding="same")
+    return -keras.ops.convert_to_numpy(thickened).astype(np.float32)
+
+
+def unpaired_digit_domains(split="train", source="auto", seed=0, verbose=True):
+    """Two unpaired domains from disjoint halves of the digits of `split`.
+
+    Returns ((a_images, a_labels), (b_images, b_labels)): A holds plain digits and B
+    restyled ones (`restyle_digits`), each float32 (N, 28, 28, 1) in [-1, 1]. A seeded shuffle
+    splits the digits in two, so no digit appears in both domains and no pair (a, G(a)) exists
+    to learn from. The labels are for evaluation only.
+    """
+    images, labels = load_mnist(split, source=source, verbose=verbose)
+    order = np.random.default_rng(seed).permutation(len(images))
+    half = len(images) // 2
+    a_index, b_index = order[:half], order[half : 2 * half]
+    domain_a = (to_unit_range(images[a_index]), labels[a_index].copy())
+    domain_b = (restyle_digits(images[b_index]), labels[b_index].copy())
+    return domain_a, domain_b
 
 
 # -- 2-D Gaussian mixtures (introduced in lesson 06) ------------------------------------------

@@ -5,7 +5,9 @@ them from here. Conventions of the course: real = 1, fake = 0, and networks outp
 with D = σ(a). Each loss is the mean over the batch.
 
 The Wasserstein losses and the gradient penalty (lesson 04) work on critic scores f(x),
-unbounded real numbers with no sigmoid.
+unbounded real numbers with no sigmoid. So do the least-squares losses of CycleGAN (lesson 05),
+whose discriminators regress real → 1 and fake → 0, and its cycle and identity losses, which
+compare images pixel by pixel.
 """
 
 import keras
@@ -15,10 +17,14 @@ from keras import ops
 __all__ = [
     "critic_gradient_norms",
     "critic_loss",
+    "cycle_consistency_loss",
     "discriminator_loss",
     "generator_loss",
     "gradient_penalty",
+    "identity_loss",
     "interpolation_weights",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
     "minimax_generator_loss",
     "wasserstein_generator_loss",
 ]
@@ -104,3 +110,39 @@ def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None, b
     mixed = epsilon * real + (1.0 - epsilon) * fake  # x̂
     norms = critic_gradient_norms(critic, mixed, batch_axes=batch_axes)
     return weight * ops.mean(ops.square(norms - 1.0))
+
+
+# -- CycleGAN (lesson 05) ---------------------------------------------------------------------
+
+
+# L_D = ½ (E[(D(y) − 1)²] + E[D(G(x))²])
+def least_squares_discriminator_loss(real_scores, fake_scores):
+    """LSGAN's discriminator loss (Mao et al. 2017), halved as in CycleGAN (Zhu et al. 2017).
+
+    Halving slows D relative to the generators; scores may be a patch of outputs per image
+    (PatchGAN), and the mean runs over every patch.
+    """
+    return 0.5 * (ops.mean(ops.square(real_scores - 1.0)) + ops.mean(ops.square(fake_scores)))
+
+
+# L_G = E[(D(G(x)) − 1)²]
+def least_squares_generator_loss(fake_scores):
+    """LSGAN's generator loss: push the discriminator's score of G(x) towards "real" (1)."""
+    return ops.mean(ops.square(fake_scores - 1.0))
+
+
+# L_cyc = λ E[|F(G(x)) − x|]
+def cycle_consistency_loss(images, reconstructed, weight=10.0):
+    """λ times the mean absolute error of a round trip x → G(x) → F(G(x)) (λ = 10 in the paper).
+
+    Called once per direction: λ E|F(G(x)) − x| + λ E|G(F(y)) − y| is the paper's full term.
+    """
+    return weight * ops.mean(ops.abs(reconstructed - images))
+
+
+# L_identity = w E[|G(y) − y|],  w = 0.5 λ
+def identity_loss(images, mapped, weight=5.0):
+    """Weighted mean absolute change when a generator is given an image already in its target
+    domain (G(y) for y in B); 0.5 λ = 5 in the paper, where it keeps colours from drifting.
+    """
+    return weight * ops.mean(ops.abs(mapped - images))

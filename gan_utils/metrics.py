@@ -38,6 +38,7 @@ __all__ = [
     "mode_statistics",
     "nearest_neighbour_distances",
     "precision_recall",
+    "train_judge",
 ]
 
 NUM_CLASSES = 10
@@ -133,11 +134,12 @@ def _build_classifier():
 
 
 def _augmenter():
-    # Small shifts and rotations: 8,000 digits alone leave a CNN short of 98 %.
+    # Small shifts and rotations: 8,000 digits alone leave a CNN short of 98 %. Uncovered
+    # borders are filled by reflection (Keras' default), whatever the paper's colour.
     return keras.Sequential(
         [
-            keras.layers.RandomTranslation(0.08, 0.08, fill_value=-1.0, seed=1),
-            keras.layers.RandomRotation(0.03, fill_value=-1.0, seed=2),
+            keras.layers.RandomTranslation(0.08, 0.08, seed=1),
+            keras.layers.RandomRotation(0.03, seed=2),
         ]
     )
 
@@ -270,6 +272,19 @@ def load_judge(cache_path=None, verbose=True):
     return judge
 
 
+def train_judge(images, labels, epochs=8, verbose=False):
+    """A judge trained like the default one, on other labelled digits (not cached).
+
+    Lesson 05 trains one on its restyled domain B to read the class of digits translated there.
+    The augmentation reflects the image into uncovered borders (Keras' default fill), so white
+    paper stays white. Resets Keras' global seed, as the default judge's training does.
+    """
+    classifier = _train_classifier(
+        data.to_unit_range(images), np.asarray(labels), epochs=epochs, verbose=verbose
+    )
+    return Judge(classifier)
+
+
 # -- Classification accuracy score (introduced in lesson 03) -----------------------------------
 
 
@@ -350,8 +365,12 @@ def kernel_distance(x, y, subset_size=1000, subsets=10, seed=0):
     random subsets of `subset_size` features from each set (drawn without replacement)."""
     rng = np.random.default_rng(seed)
     size = min(subset_size, len(x), len(y))
-    values = [mmd_unbiased(x[rng.choice(len(x), size, replace=False)],
-                           y[rng.choice(len(y), size, replace=False)]) for _ in range(subsets)]
+    values = [
+        mmd_unbiased(
+            x[rng.choice(len(x), size, replace=False)], y[rng.choice(len(y), size, replace=False)]
+        )
+        for _ in range(subsets)
+    ]
     return float(np.mean(values)), float(np.std(values))
 
 
@@ -359,7 +378,7 @@ def _kth_neighbour_radii(points, k, batch=1000):
     """Distance from each point to its k-th nearest other point of the same set."""
     radii = []
     for start in range(0, len(points), batch):
-        distances = _pairwise_distances(points[start:start + batch], points)
+        distances = _pairwise_distances(points[start : start + batch], points)
         radii.append(np.sort(distances, axis=1)[:, k])  # column 0 is the point itself
     return np.concatenate(radii)
 
@@ -378,15 +397,19 @@ def nearest_neighbour_distances(points, reference, batch=1000):
     """
     points = np.asarray(points, np.float64)
     reference = np.asarray(reference, np.float64)
-    return np.concatenate([_pairwise_distances(points[start:start + batch], reference).min(axis=1)
-                           for start in range(0, len(points), batch)])
+    return np.concatenate(
+        [
+            _pairwise_distances(points[start : start + batch], reference).min(axis=1)
+            for start in range(0, len(points), batch)
+        ]
+    )
 
 
 def _share_inside_balls(points, centres, radii, batch=1000):
     """The share of `points` inside at least one ball (centre, radius)."""
     inside = []
     for start in range(0, len(points), batch):
-        distances = _pairwise_distances(points[start:start + batch], centres)
+        distances = _pairwise_distances(points[start : start + batch], centres)
         inside.append(np.any(distances <= radii[None, :], axis=1))
     return float(np.mean(np.concatenate(inside)))
 

@@ -26,15 +26,15 @@ class GAN(keras.Model):
 
     # The losses a subclass reports; each gets a `keras.metrics.Mean` tracker.
     loss_names = ("d_loss", "g_loss")
+    # The attributes holding networks, saved in the config and trained by g_optimizer and
+    # d_optimizer. A subclass with more networks extends them (CycleGAN, lesson 05: G and F, and
+    # a discriminator per domain); its __init__ sets the extra attributes.
+    generator_roles = ("generator",)
+    discriminator_roles = ("discriminator",)
 
     def __init__(self, generator, discriminator, latent_dim=None, eval_size=64, seed=0, **kwargs):
         super().__init__(**kwargs)
-        for role, network in (("generator", generator), ("discriminator", discriminator)):
-            if not getattr(network, "built", False):
-                raise ValueError(
-                    f"the {role} is not built: give it an input shape (start it with "
-                    "keras.Input(...)) or call it on a batch before creating the GAN."
-                )
+        self.check_built(generator=generator, discriminator=discriminator)
         self.generator = generator
         self.discriminator = discriminator
         if latent_dim is None and isinstance(generator.input_shape, list):
@@ -61,8 +61,30 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         # Built up front so a saved model restores their slots and tf.distribute can mirror them.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator_variables)
+        self.g_optimizer.build(self.generator_variables)
+
+    @staticmethod
+    def check_built(**networks):
+        """Raise a clear error for a network without weights yet (role=network pairs)."""
+        for role, network in networks.items():
+            if not getattr(network, "built", False):
+                raise ValueError(
+                    f"the {role} is not built: give it an input shape (start it with "
+                    "keras.Input(...)) or call it on a batch before creating the GAN."
+                )
+
+    @property
+    def generator_variables(self):
+        """What g_optimizer trains: the weights of every generator role."""
+        return [v for role in self.generator_roles for v in getattr(self, role).trainable_variables]
+
+    @property
+    def discriminator_variables(self):
+        """What d_optimizer trains: the weights of every discriminator role."""
+        return [
+            v for role in self.discriminator_roles for v in getattr(self, role).trainable_variables
+        ]
 
     @property
     def metrics(self):
@@ -116,9 +138,9 @@ class GAN(keras.Model):
 
     def get_config(self):
         config = super().get_config()
+        for role in self.generator_roles + self.discriminator_roles:
+            config[role] = keras.saving.serialize_keras_object(getattr(self, role))
         config.update(
-            generator=keras.saving.serialize_keras_object(self.generator),
-            discriminator=keras.saving.serialize_keras_object(self.discriminator),
             latent_dim=self.latent_dim,
             eval_size=self.eval_size,
             seed=self.seed,
@@ -128,8 +150,8 @@ class GAN(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+        for role in cls.generator_roles + cls.discriminator_roles:
+            config[role] = keras.saving.deserialize_keras_object(config[role])
         return cls(**config)
 
     def get_compile_config(self):

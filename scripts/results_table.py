@@ -54,6 +54,13 @@ def quality(metrics):
     if "modes" in metrics:
         parts.append(f"{metrics['modes']:.1f} modes, {metrics['hq_percent']:.1f} % high quality,"
                      f" reverse KL {metrics['reverse_kl']:.2f}")
+    if "label_preservation_ab" in metrics:
+        parts.append(
+            f"labels kept A→B {metrics['label_preservation_ab']:.1%}"
+            f" (untranslated {metrics['baseline_ab']:.1%}),"
+            f" B→A {metrics['label_preservation_ba']:.1%}"
+            f" (untranslated {metrics['baseline_ba']:.1%}); cycle L1 {metrics['cycle_l1']:.3f}"
+        )
     if "cas" in metrics:
         parts.append(
             f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"

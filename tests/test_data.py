@@ -396,3 +396,40 @@ def test_sample_mixture_draws_every_mode_equally_with_the_stated_spread():
 def test_unknown_mixture_is_a_clear_error():
     with pytest.raises(ValueError, match="mixture must be one of"):
         data.mixture("spiral")
+
+
+# -- Lesson 05's two digit domains -------------------------------------------------------------
+
+
+def test_restyle_digits_thickens_by_one_pixel_and_inverts():
+    # One lit pixel on black becomes a dark 3×3 square on white paper.
+    image = np.zeros((1, 7, 7), dtype=np.uint8)
+    image[0, 3, 3] = 255
+    styled = data.restyle_digits(image)
+    assert styled.shape == (1, 7, 7, 1) and styled.dtype == np.float32
+    expected = np.ones((7, 7), dtype=np.float32)
+    expected[2:5, 2:5] = -1.0
+    np.testing.assert_array_equal(styled[0, :, :, 0], expected)
+
+
+def test_restyle_digits_rejects_out_of_range_floats():
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        data.restyle_digits(np.full((1, 28, 28), 3.0, dtype=np.float32))
+
+
+def test_unpaired_domains_are_disjoint_halves_in_their_own_styles(bundled):
+    (a_images, a_labels), (b_images, b_labels) = data.unpaired_digit_domains(
+        "train", source="bundled", verbose=False
+    )
+    digits, labels = data.load_mnist("train", source="bundled", verbose=False)
+    assert len(a_images) == len(b_images) == len(digits) // 2
+    assert a_images.shape[1:] == b_images.shape[1:] == (28, 28, 1)
+    # A keeps black paper, B has white paper: mean pixel near −1 and near +1.
+    assert a_images.mean() < -0.6 and b_images.mean() > 0.4
+    # Disjoint: no plain digit of A, restyled, is one of B's images.
+    b_keys = {image.tobytes() for image in b_images}
+    assert not any(image.tobytes() in b_keys for image in data.restyle_digits(a_images))
+    # Each half keeps every class, with its labels aligned to its images.
+    assert set(a_labels) == set(b_labels) == set(range(10))
+    first = np.flatnonzero((data.to_unit_range(digits) == a_images[0]).all(axis=(1, 2, 3)))
+    assert labels[first[0]] == a_labels[0]

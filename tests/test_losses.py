@@ -163,3 +163,40 @@ def test_penalty_trains_the_critic_through_a_second_derivative():
     w = kernel.numpy()
     expected = 2 * 10.0 * (np.linalg.norm(w) - 1) * w / np.linalg.norm(w)
     np.testing.assert_allclose(tape.gradient(penalty, kernel).numpy(), expected, rtol=1e-4)
+
+
+# -- CycleGAN (lesson 05) ---------------------------------------------------------------------
+
+PATCH_REAL = np.array([[[[0.9], [1.4]], [[0.2], [1.0]]]], dtype=np.float32)  # D(y), a 2×2 patch
+PATCH_FAKE = np.array([[[[0.1], [-0.3]], [[0.6], [0.0]]]], dtype=np.float32)  # D(G(x))
+
+
+def test_least_squares_losses_match_their_formulas():
+    # ½ (mean (0.01, 0.16, 0.64, 0) + mean (0.01, 0.09, 0.36, 0)) = ½ (0.2025 + 0.115)
+    assert float(
+        losses.least_squares_discriminator_loss(PATCH_REAL, PATCH_FAKE)
+    ) == pytest.approx(0.15875, rel=1e-5)
+    # mean (0.81, 1.69, 0.16, 1) = 0.915
+    assert float(losses.least_squares_generator_loss(PATCH_FAKE)) == pytest.approx(0.915, rel=1e-5)
+
+
+def test_least_squares_losses_are_zero_at_their_targets():
+    ones, zeros = np.ones((2, 3, 3, 1), "float32"), np.zeros((2, 3, 3, 1), "float32")
+    assert float(losses.least_squares_discriminator_loss(ones, zeros)) == 0.0
+    assert float(losses.least_squares_generator_loss(ones)) == 0.0
+    # The roles swapped is the worst case for D: ½ (1 + 1).
+    assert float(losses.least_squares_discriminator_loss(zeros, ones)) == pytest.approx(1.0)
+
+
+def test_cycle_and_identity_losses_are_weighted_mean_absolute_errors():
+    images = np.array([[[[-1.0], [0.5]], [[1.0], [0.0]]]], dtype=np.float32)
+    round_trip = np.array([[[[-0.8], [0.5]], [[0.4], [0.1]]]], dtype=np.float32)
+    mean_abs = (0.2 + 0.0 + 0.6 + 0.1) / 4
+    assert float(losses.cycle_consistency_loss(images, round_trip)) == pytest.approx(
+        10 * mean_abs, rel=1e-5
+    )
+    assert float(losses.identity_loss(images, round_trip)) == pytest.approx(5 * mean_abs, rel=1e-5)
+    assert float(losses.cycle_consistency_loss(images, round_trip, weight=1.0)) == pytest.approx(
+        mean_abs, rel=1e-5
+    )
+    assert float(losses.cycle_consistency_loss(images, images)) == 0.0

@@ -230,3 +230,12 @@ def test_nearest_neighbour_distances_match_a_brute_force_search():
     np.testing.assert_allclose(got, brute_force, rtol=1e-9)
     np.testing.assert_allclose(metrics.nearest_neighbour_distances(reference, reference), 0,
                                atol=1e-6)
+
+
+def test_train_judge_reads_restyled_digits_the_default_judge_cannot(judge):
+    # One epoch on white-paper digits already reads them; the black-paper judge mostly cannot.
+    (_, _), (b_train, b_labels) = data.unpaired_digit_domains("train", "bundled", verbose=False)
+    (_, _), (b_test, b_test_labels) = data.unpaired_digit_domains("test", "bundled", verbose=False)
+    restyled_judge = metrics.train_judge(b_train, b_labels, epochs=1)
+    assert restyled_judge.accuracy(b_test, b_test_labels) > 0.85
+    assert judge.accuracy(b_test, b_test_labels) < 0.5

@@ -180,3 +180,63 @@ def test_generator_with_several_inputs_needs_latent_dim():
     with pytest.raises(ValueError, match="has 2 inputs.*pass latent_dim"):
         GAN(conditional, discriminator)
     assert GAN(conditional, discriminator, latent_dim=4).eval_latents.shape == (64, 4)
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class TwoWayGAN(GAN):
+    """A base with four networks, as CycleGAN (lesson 05) has: G, F and a D per domain."""
+
+    generator_roles = ("generator", "inverse_generator")
+    discriminator_roles = ("discriminator", "source_discriminator")
+
+    def __init__(self, generator, discriminator, inverse_generator, source_discriminator, **kw):
+        super().__init__(generator, discriminator, **kw)
+        self.check_built(inverse_generator=inverse_generator)
+        self.inverse_generator = inverse_generator
+        self.source_discriminator = source_discriminator
+
+    def train_step(self, data):
+        a, b = data
+        with tf.GradientTape() as tape:
+            g_loss = tf.reduce_mean(tf.abs(self.inverse_generator(self.generator(a)) - a))
+        self.g_optimizer.apply(tape.gradient(g_loss, self.generator_variables),
+                               self.generator_variables)
+        with tf.GradientTape() as tape:
+            d_loss = tf.reduce_mean(tf.square(self.source_discriminator(a) - 1)) + tf.reduce_mean(
+                tf.square(self.discriminator(b) - 1)
+            )
+        self.d_optimizer.apply(tape.gradient(d_loss, self.discriminator_variables),
+                               self.discriminator_variables)
+        return self.update_trackers(d_loss=d_loss, g_loss=g_loss)
+
+
+def make_two_way_gan():
+    keras.utils.set_random_seed(0)
+
+    def dense(units):
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(units)])
+
+    gan = TwoWayGAN(dense(3), dense(1), inverse_generator=dense(3), source_discriminator=dense(1))
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2))
+    return gan
+
+
+def test_extra_roles_are_trained_by_the_optimizers_and_saved(real_points, tmp_path):
+    gan = make_two_way_gan()
+    # Adam: iterations, lr and 2 slots per variable; a Dense layer has a kernel and a bias.
+    assert len(gan.g_optimizer.variables) == 2 + 2 * 4
+    assert len(gan.d_optimizer.variables) == 2 + 2 * 4
+    before = [v.numpy().copy() for v in gan.inverse_generator.weights]
+    pairs = tf.data.Dataset.from_tensor_slices((real_points, real_points + 1)).batch(16)
+    gan.fit(pairs, epochs=1, verbose=0)
+    assert not np.allclose(before[0], gan.inverse_generator.weights[0].numpy())
+    assert not np.allclose(gan.source_discriminator.weights[0].numpy(), 0)
+    gan.save(tmp_path / "two_way.keras")
+    restored = keras.saving.load_model(tmp_path / "two_way.keras")
+    for role in ("generator", "inverse_generator", "discriminator", "source_discriminator"):
+        saved, loaded = getattr(gan, role).weights, getattr(restored, role).weights
+        for original, reloaded in zip(saved, loaded, strict=True):
+            np.testing.assert_array_equal(original.numpy(), reloaded.numpy())
+    np.testing.assert_array_equal(
+        gan.g_optimizer.variables[-1].numpy(), restored.g_optimizer.variables[-1].numpy()
+    )

@@ -83,6 +83,15 @@ def test_quality_names_conditional_figures_when_present():
     assert results_table.quality({}) == "–"
 
 
+def test_quality_names_translation_figures_when_present():
+    translation = {"label_preservation_ab": 0.9712, "baseline_ab": 0.2213,
+                   "label_preservation_ba": 0.9531, "baseline_ba": 0.1507, "cycle_l1": 0.0312}
+    assert results_table.quality(translation) == (
+        "labels kept A→B 97.1% (untranslated 22.1%), B→A 95.3% (untranslated 15.1%);"
+        " cycle L1 0.031"
+    )
+
+
 def test_quality_gives_one_line_per_model_when_a_lesson_compares_several():
     figures = {"judge_fd": 20.0, "fd_ratio_to_blurred": 0.125, "judge_fd_real": 3.0,
                "judge_fd_blurred": 160.0, "classes_covered": 10}

@@ -1,0 +1,63 @@
+"""The image history of CycleGAN (lesson 05): fills first, then swaps about half the images."""
+
+import keras
+import numpy as np
+import pytest
+
+from gan_utils.history import ImageHistory
+
+
+def constant_images(values):
+    """One 2×2 image per value, every pixel equal to it: an image's value names it."""
+    return np.asarray(values, dtype="float32")[:, None, None, None] * np.ones(
+        (1, 2, 2, 1), "float32"
+    )
+
+
+def names(images):
+    return keras.ops.convert_to_numpy(images)[:, 0, 0, 0]
+
+
+def test_new_images_pass_through_until_the_history_is_full():
+    history = ImageHistory(size=5, seed=0)
+    first = names(history(constant_images([1, 2, 3])))
+    second = names(history(constant_images([4, 5])))
+    np.testing.assert_array_equal(first, [1, 2, 3])
+    np.testing.assert_array_equal(second, [4, 5])
+    assert int(history.stored.numpy()) == 5
+    np.testing.assert_array_equal(names(history.images.numpy()[:5]), [1, 2, 3, 4, 5])
+
+
+def test_a_full_history_returns_each_image_or_an_older_one_and_stores_what_it_swapped():
+    history = ImageHistory(size=4, seed=1)
+    history(constant_images([1, 2, 3, 4]))
+    swapped = 0
+    for step in range(50):
+        new = 100.0 * (step + 1) + np.arange(8)
+        before = set(names(history.images.numpy()[:4]))
+        returned = names(history(constant_images(new)))
+        after = set(names(history.images.numpy()[:4]))
+        for image, out in zip(new, returned, strict=True):
+            if out == image:
+                continue
+            swapped += 1
+            assert out in before  # an older image, taken from the history...
+        assert after <= before | set(new)  # ...and the history holds only images it was shown
+    # P(swap) = ½ for each of 400 images: 200 ± 10 expected (a 5-sigma band is 150 to 250).
+    assert 150 <= swapped <= 250
+
+
+def test_the_history_is_saved_with_a_model(tmp_path):
+    inputs = keras.Input((2, 2, 1))
+    model = keras.Model(inputs, ImageHistory(size=3, seed=0)(inputs))
+    model.predict(constant_images([7, 8]), verbose=0)
+    model.save(tmp_path / "with_history.keras")
+    restored = keras.saving.load_model(tmp_path / "with_history.keras")
+    history = restored.layers[-1]
+    assert int(history.stored.numpy()) == 2
+    np.testing.assert_array_equal(names(history.images.numpy()[:2]), [7, 8])
+
+
+def test_size_must_be_positive():
+    with pytest.raises(ValueError, match="size must be at least 1"):
+        ImageHistory(size=0)
