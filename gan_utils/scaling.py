@@ -52,7 +52,7 @@ class _StepClock(keras.callbacks.Callback):
         self.stopped = time.perf_counter()
 
 
-def measure_throughput(model, dataset, steps, warmup_steps=2):
+def measure_throughput(model, dataset, steps, warmup_steps=2, callbacks=()):
     """Train `model` for `warmup_steps` + `steps` steps and time the last `steps`.
 
     Args:
@@ -61,6 +61,7 @@ def measure_throughput(model, dataset, steps, warmup_steps=2):
         steps: how many steps to time.
         warmup_steps: untimed steps first; the first step traces the train step into a graph
             (and compiles it with XLA under `jit_compile=True`), which takes seconds.
+        callbacks: more callbacks for the `fit`, e.g. a lesson's `ResultsRecorder`.
 
     Returns:
         {"steps": steps, "seconds": …, "steps_per_second": …}.
@@ -69,6 +70,6 @@ def measure_throughput(model, dataset, steps, warmup_steps=2):
         raise ValueError(f"need warmup_steps >= 1 and steps >= 1, got {warmup_steps}, {steps}")
     clock = _StepClock(warmup_steps)
     model.fit(dataset, epochs=1, steps_per_epoch=warmup_steps + steps, shuffle=False,
-              verbose=0, callbacks=[clock])
+              verbose=0, callbacks=[clock, *callbacks])
     seconds = clock.stopped - clock.started
     return {"steps": steps, "seconds": seconds, "steps_per_second": steps / seconds}
