@@ -1,4 +1,4 @@
-# One entry point: `make lab`, `make test`, `make lessons PROFILE=cpu`.
+# One entry point: `make lab`, `make test`, `make lessons PROFILE=cpu`, `make benchmark`.
 # Each target first sets up .venv (python3 -m venv + pip install -e ".[dev]") if needed.
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab test unit lessons readme data lint clean
+.PHONY: setup lab test unit lessons benchmark readme data lint clean
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,10 @@ unit: setup  ## unit tests only
 
 lessons: setup  ## run notebooks in place in PROFILE, then refresh the README results table
 	$(BIN)/python scripts/run_lessons.py --profile $(PROFILE) $(NOTEBOOKS)
+
+benchmark: setup  ## training throughput of every lesson's model; results/throughput.json, README
+	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python scripts/results_table.py
 
 readme: setup  ## refresh the README results table from results/
 	$(BIN)/python scripts/results_table.py

@@ -4,6 +4,11 @@ Lesson 01 derives the first three in the notebook itself, as its subject; later 
 them from here. Conventions of the course: real = 1, fake = 0, and networks output logits a
 with D = σ(a). Each loss is the mean over the batch.
 
+Under a `tf.distribute` strategy with N replicas (lesson 08) every loss here returns this
+replica's share of the global mean, its own batch mean / N, as `keras.losses` do: the
+optimizer sums the replicas' gradients, which then are those of the global mean.
+`GAN.update_trackers` multiplies by N again, so the trackers report the true mean.
+
 The Wasserstein losses and the gradient penalty (lesson 04) work on critic scores f(x),
 unbounded real numbers with no sigmoid. So do the least-squares losses of CycleGAN (lesson 05),
 whose discriminators regress real → 1 and fake → 0, and its cycle and identity losses, which
@@ -26,6 +31,7 @@ __all__ = [
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
     "minimax_generator_loss",
+    "share_of_global_mean",
     "wasserstein_generator_loss",
 ]
 
@@ -55,16 +61,25 @@ def minimax_generator_loss(fake_logits):
 # -- Wasserstein GAN (lesson 04) ----------------------------------------------------------------
 
 
+def share_of_global_mean(batch_mean):
+    """This replica's share of a mean over the global batch: batch_mean / N under a strategy.
+
+    What `keras.losses` do to every loss under `tf.distribute` (Keras ≥ 3.8); one device: N = 1.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return batch_mean / replicas if replicas > 1 else batch_mean
+
+
 # L_critic = E[f(G(z))] − E[f(x)], minus the critic's estimate of W(P_r, P_g)
 def critic_loss(real_scores, fake_scores):
     """The WGAN critic's loss (Arjovsky et al. 2017, Algorithm 1)."""
-    return ops.mean(fake_scores) - ops.mean(real_scores)
+    return share_of_global_mean(ops.mean(fake_scores) - ops.mean(real_scores))
 
 
 # L_G = −E[f(G(z))]
 def wasserstein_generator_loss(fake_scores):
     """The WGAN generator's loss: raise the critic's score of its samples."""
-    return -ops.mean(fake_scores)
+    return share_of_global_mean(-ops.mean(fake_scores))
 
 
 def interpolation_weights(batch_size, sample_rank, seed=None):
@@ -109,7 +124,7 @@ def gradient_penalty(critic, real, fake, weight=10.0, epsilon=None, seed=None, b
         epsilon = interpolation_weights(batch_shape, len(real.shape), seed=seed)
     mixed = epsilon * real + (1.0 - epsilon) * fake  # x̂
     norms = critic_gradient_norms(critic, mixed, batch_axes=batch_axes)
-    return weight * ops.mean(ops.square(norms - 1.0))
+    return share_of_global_mean(weight * ops.mean(ops.square(norms - 1.0)))
 
 
 # -- CycleGAN (lesson 05) ---------------------------------------------------------------------
@@ -122,13 +137,14 @@ def least_squares_discriminator_loss(real_scores, fake_scores):
     Halving slows D relative to the generators; scores may be a patch of outputs per image
     (PatchGAN), and the mean runs over every patch.
     """
-    return 0.5 * (ops.mean(ops.square(real_scores - 1.0)) + ops.mean(ops.square(fake_scores)))
+    batch_mean = 0.5 * (ops.mean(ops.square(real_scores - 1.0)) + ops.mean(ops.square(fake_scores)))
+    return share_of_global_mean(batch_mean)
 
 
 # L_G = E[(D(G(x)) − 1)²]
 def least_squares_generator_loss(fake_scores):
     """LSGAN's generator loss: push the discriminator's score of G(x) towards "real" (1)."""
-    return ops.mean(ops.square(fake_scores - 1.0))
+    return share_of_global_mean(ops.mean(ops.square(fake_scores - 1.0)))
 
 
 # L_cyc = λ E[|F(G(x)) − x|]
@@ -137,7 +153,7 @@ def cycle_consistency_loss(images, reconstructed, weight=10.0):
 
     Called once per direction: λ E|F(G(x)) − x| + λ E|G(F(y)) − y| is the paper's full term.
     """
-    return weight * ops.mean(ops.abs(reconstructed - images))
+    return share_of_global_mean(weight * ops.mean(ops.abs(reconstructed - images)))
 
 
 # L_identity = w E[|G(y) − y|],  w = 0.5 λ
@@ -145,4 +161,4 @@ def identity_loss(images, mapped, weight=5.0):
     """Weighted mean absolute change when a generator is given an image already in its target
     domain (G(y) for y in B); 0.5 λ = 5 in the paper, where it keeps colours from drifting.
     """
-    return weight * ops.mean(ops.abs(mapped - images))
+    return share_of_global_mean(weight * ops.mean(ops.abs(mapped - images)))

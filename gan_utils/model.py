@@ -3,10 +3,15 @@
 `GAN` owns what every GAN needs and no GAN-specific math: the two networks, two optimizers,
 loss trackers, a fixed evaluation latent batch, generation, and a `.keras` save/load round trip
 that restores both optimizers so training resumes. Each lesson writes its own `train_step`.
+
+It works unchanged under a `tf.distribute` strategy (lesson 08): each replica draws its own
+slice of the latents, and the trackers report the true mean of losses that `keras.losses` and
+`gan_utils.losses` return as each replica's share (batch mean / number of replicas).
 """
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 __all__ = ["GAN"]
 
@@ -92,14 +97,37 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def update_trackers(self, **losses):
-        """Record this step's losses; returns the running means `train_step` must return."""
+        """Record this step's losses; returns the running means `train_step` must return.
+
+        Under a strategy with N replicas a loss from `keras.losses` or `gan_utils.losses` is
+        this replica's batch mean / N (so that summed gradients are right): × N gives it back.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
         for name, value in losses.items():
-            self.trackers[name].update_state(value)
+            self.trackers[name].update_state(value * replicas if replicas > 1 else value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     def sample_latents(self, batch_size):
-        """z ~ N(0, I), drawn from the model's own seeded generator."""
-        return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        """z ~ N(0, I), drawn from the model's own seeded generator (this replica's share)."""
+        return self.replica_share(
+            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
+            batch_size,
+        )
+
+    @staticmethod
+    def replica_share(draw, batch_size):
+        """`draw(n)` for the global batch, cut to this replica's `batch_size` rows.
+
+        Replicas share the seed generator, so each drawing its own batch would give them all
+        the same random numbers. Drawn this way they get different ones, and N replicas see
+        exactly what one device would draw for the whole global batch.
+        """
+        strategy = tf.distribute.get_strategy()
+        if strategy.num_replicas_in_sync == 1:
+            return draw(batch_size)
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        everything = draw(batch_size * strategy.num_replicas_in_sync)
+        return everything[replica * batch_size : (replica + 1) * batch_size]
 
     def train_step(self, data):
         raise NotImplementedError(

@@ -2,7 +2,9 @@
 
     python scripts/results_table.py
 
-Rewrites what lies between the `<!-- lessons:start -->` and `<!-- lessons:end -->` markers.
+Rewrites what lies between the `<!-- lessons:start -->` and `<!-- lessons:end -->` markers and,
+where the README has them, the throughput table between `<!-- throughput:start -->` and
+`<!-- throughput:end -->` from results/throughput.json (`make benchmark`).
 """
 
 import json
@@ -12,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPOSITORY = "gan-lessons/gan-lessons"
 BRANCH = "main"
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"
+THROUGHPUT_START, THROUGHPUT_END = "<!-- throughput:start -->", "<!-- throughput:end -->"
 
 
 def colab_badge(notebook):
@@ -61,6 +64,12 @@ def quality(metrics):
             f" B→A {metrics['label_preservation_ba']:.1%}"
             f" (untranslated {metrics['baseline_ba']:.1%}); cycle L1 {metrics['cycle_l1']:.3f}"
         )
+    if "xla_speedup" in metrics:
+        parts.append(f"XLA ×{metrics['xla_speedup']:.2f} steps/s")
+    if "replicas" in metrics:
+        parts.append(f"{metrics['replicas']} replicas: {metrics['steps_per_second_mirrored']:.1f}"
+                     f" steps/s, losses equal one device's to"
+                     f" {metrics['mirrored_loss_difference']:.0e}")
     if "cas" in metrics:
         parts.append(
             f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"
@@ -92,15 +101,60 @@ def table_rows():
     return rows
 
 
+VARIANT_NAMES = {"ours": "ours", "ours_xla": "ours + XLA", "keras_io": "keras.io-style loop"}
+
+
+def throughput_rows():
+    """The benchmark's table (results/throughput.json), with how and where it was measured."""
+    path = ROOT / "results" / "throughput.json"
+    if not path.exists():
+        return ["Not measured yet: run `make benchmark`."]
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    machine, settings = summary["machine"], summary["settings"]
+    devices = ", ".join(machine["gpus"]) or f"{machine['cpu_cores']} CPU cores, no GPU"
+    rows = [
+        f"Measured in one run of `make benchmark` on {devices} (TensorFlow"
+        f" {summary['versions']['tensorflow']}, Keras {summary['versions']['keras']}):"
+        f" steps per second, with real images per second in brackets, median of"
+        f" {settings['rounds']} rounds of {settings['steps']} steps taken in turns. Peak float32"
+        f" matrix multiply measured in the same run: {summary['peak_matmul_gflops']:.1f} GFLOP/s;"
+        " the last column is each loop's achieved FLOP rate as a share of it.",
+        "",
+        "| Lesson's model | real images per step | " + " | ".join(VARIANT_NAMES.values())
+        + " | ours ÷ keras.io | XLA ÷ keras.io | share of peak (ours / XLA / keras.io) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    notes = []
+    for name, result in summary["lessons"].items():
+        variants = result["variants"]
+        speeds = [f"{variants[v]['steps_per_second']:.1f} ({variants[v]['images_per_second']:,.0f})"
+                  for v in VARIANT_NAMES]
+        ratios = [f"{result['ratio_to_keras_io'][v]:.2f}" for v in ("ours", "ours_xla")]
+        shares = " / ".join(f"{variants[v]['fraction_of_peak']:.1%}" for v in VARIANT_NAMES)
+        rows.append(f"| {name} | {result['images_per_step']} | " + " | ".join(speeds + ratios)
+                    + f" | {shares} |")
+        if "note" in result:
+            notes.append(f"{name}: {result['note']}.")
+    if notes:
+        rows += ["", "Where a ratio is below 1, the loops differ in structure: " + " ".join(notes)]
+    return rows
+
+
+def fill_section(text, start, end, rows, name):
+    if start not in text or end not in text:
+        raise ValueError(f"{name} has no {start} ... {end} markers to fill in.")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n" + "\n".join(rows) + f"\n{end}{tail}"
+
+
 def update_readme(readme=ROOT / "README.md"):
-    text = readme.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise ValueError(f"{readme.name} has no {START} ... {END} markers to fill in.")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    table = "\n".join(table_rows())
-    readme.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
-    print(f"Updated the lessons table in {readme.name}")
+    text = fill_section(readme.read_text(encoding="utf-8"), START, END, table_rows(), readme.name)
+    if THROUGHPUT_START in text:
+        text = fill_section(text, THROUGHPUT_START, THROUGHPUT_END, throughput_rows(),
+                            readme.name)
+    readme.write_text(text, encoding="utf-8")
+    print(f"Updated the tables in {readme.name}")
 
 
 if __name__ == "__main__":

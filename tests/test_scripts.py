@@ -1,26 +1,13 @@
 """The lesson runner's output tidying and the README table builder."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import import_from
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-
-
-def _import(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-run_lessons = _import("run_lessons")
-results_table = _import("results_table")
+run_lessons = import_from("scripts", "run_lessons")
+results_table = import_from("scripts", "results_table")
 
 
 def stream(text, name="stdout"):
@@ -116,3 +103,39 @@ def test_readme_without_markers_is_a_clear_error(tmp_path):
     readme.write_text("no table here\n")
     with pytest.raises(ValueError, match="no <!-- lessons:start -->"):
         results_table.update_readme(readme)
+
+
+def test_readme_throughput_table_is_built_from_the_benchmark(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "results").mkdir()
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{results_table.START}\n{results_table.END}\n"
+                      f"{results_table.THROUGHPUT_START}\nold\n{results_table.THROUGHPUT_END}\n")
+    monkeypatch.setattr(results_table, "ROOT", tmp_path)
+    results_table.update_readme(readme)
+    assert "Not measured yet: run `make benchmark`." in readme.read_text()
+
+    def variant(steps_per_second, share):
+        return {"steps_per_second": steps_per_second, "images_per_second": steps_per_second * 64,
+                "fraction_of_peak": share}
+
+    summary = {
+        "machine": {"cpu_cores": 2, "gpus": []},
+        "versions": {"tensorflow": "2.21.0", "keras": "3.15.1"},
+        "settings": {"steps": 100, "rounds": 3},
+        "peak_matmul_gflops": 150.0,
+        "lessons": {"02_dcgan": {
+            "images_per_step": 64,
+            "variants": {"ours": variant(20.0, 0.2), "ours_xla": variant(25.0, 0.25),
+                         "keras_io": variant(22.0, 0.22)},
+            "ratio_to_keras_io": {"ours": 0.909, "ours_xla": 1.136},
+            "note": "ours calls D twice",
+        }},
+    }
+    (tmp_path / "results" / "throughput.json").write_text(json.dumps(summary))
+    results_table.update_readme(readme)
+    lines = readme.read_text().splitlines()
+    assert "old" not in lines and "2 CPU cores, no GPU" in lines[5] and "150.0 GFLOP/s" in lines[5]
+    assert lines[9] == ("| 02_dcgan | 64 | 20.0 (1,280) | 25.0 (1,600) | 22.0 (1,408) | 0.91"
+                        " | 1.14 | 20.0% / 25.0% / 22.0% |")
+    assert lines[11].endswith("02_dcgan: ours calls D twice.")
