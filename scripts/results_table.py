@@ -136,7 +136,7 @@ def throughput_rows():
         if "note" in result:
             notes.append(f"{name}: {result['note']}.")
     if notes:
-        rows += ["", "Where a ratio is below 1, the loops differ in structure: " + " ".join(notes)]
+        rows += ["", "Why a ratio is below 1: " + " ".join(notes)]
     return rows
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from gan_utils.profiles import PROFILES
 
@@ -66,7 +67,17 @@ def run_notebook(path, profile, timeout):
         resources={"metadata": {"path": str(path.parent)}},
     )
     started = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    except CellExecutionError:
+        # Keep what ran (the figures of a long run that failed its self-check) in artifacts/;
+        # the committed notebook stays as it was.
+        failed = results_table.ROOT / "artifacts" / "failed_runs" / path.name
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        tidy_progress_output(notebook)
+        nbformat.write(notebook, failed)
+        print(f"  failed; the outputs so far are in {failed}", flush=True)
+        raise
     tidy_progress_output(notebook)
     nbformat.write(notebook, path)
     return time.perf_counter() - started

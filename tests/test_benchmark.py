@@ -41,3 +41,11 @@ def test_quick_benchmark_of_one_lesson_writes_its_figures(tmp_path):
         assert figures["steps_per_second"] > 0 and 0 < figures["fraction_of_peak"]
     ours, reference = (result["variants"][v]["steps_per_second"] for v in ("ours", "keras_io"))
     assert result["ratio_to_keras_io"]["ours"] == pytest.approx(ours / reference, rel=0.01)
+
+
+def test_spread_note_only_when_the_medians_differ_less_than_the_rounds_vary():
+    # Medians 21.0 and 21.3 differ by 0.30; the rounds span 3.1 and 3.3: a tie, said so.
+    note = throughput.spread_note([21.2, 18.3, 21.0, 21.4, 20.6], [18.3, 21.3, 21.6, 21.5, 21.1])
+    assert note.startswith("within noise: the medians differ by 0.30 steps/s")
+    # Medians 10 and 20 with rounds spanning 1: a real difference, no such note.
+    assert throughput.spread_note([9.5, 10.0, 10.5], [19.5, 20.0, 20.5]) is None
