@@ -9,8 +9,8 @@ Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, 
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
 
 `unpaired_digit_domains` builds lesson 05's two domains: plain digits, and the same kind of
-digits restyled by `restyle_digits`. `sample_mixture` draws from the 2-D Gaussian mixtures of
-the mode-collapse lesson.
+digits drawn in another pen and paper by `restyle_digits`. `sample_mixture` draws from the 2-D
+Gaussian mixtures of the mode-collapse lesson.
 """
 
 import importlib.resources
@@ -22,8 +22,10 @@ import tensorflow as tf
 
 __all__ = [
     "MIXTURES",
+    "gray_to_rgb",
     "grid_means",
     "load_mnist",
+    "luminance",
     "make_dataset",
     "mixture",
     "restyle_digits",
@@ -244,24 +246,47 @@ def make_dataset(
 # -- Two digit domains for unpaired translation (introduced in lesson 05) --------------------
 
 
-def restyle_digits(images):
-    """Domain B's style: strokes thickened by one pixel each side, then the ink inverted.
+# Domain B's pen and paper, RGB on [-1, 1]: cream paper, dark red ink.
+PAPER_RGB = (1.0, 0.9, 0.2)
+INK_RGB = (0.1, -0.9, -0.8)
+# ITU-R BT.601 luma weights: how bright an RGB pixel looks.
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
-    b = −max₃ₓ₃(a) on [-1, 1] pixels: a 3×3 maximum filter (a dilation) widens every stroke,
-    and the minus sign gives dark ink on white paper. Takes any image format `to_unit_range`
-    accepts; returns float32 (N, 28, 28, 1) in [-1, 1]. It is the true translation A → B,
-    which only the evaluation may use.
+
+def gray_to_rgb(images):
+    """Grey digits as RGB images with three equal channels: float32 (N, H, W, 3)."""
+    return np.repeat(to_unit_range(images)[..., :1], 3, axis=-1)
+
+
+def restyle_digits(images):
+    """Domain B's style: dark red ink on cream paper instead of white on black.
+
+    Each pixel's ink share t = (a + 1) / 2 (0 on the paper, 1 on a full stroke) picks the colour
+    paper + t (ink − paper). Takes grey digits in any format `to_unit_range` accepts, or the
+    RGB form of `gray_to_rgb`; returns float32 (N, 28, 28, 3) in [-1, 1]. It is the true
+    translation A → B, which only the evaluation may use. Every grey level gets its own colour,
+    so the map can be undone: a cycle A → B → A loses nothing.
+    """
+    ink_share = (to_unit_range(images)[..., :1] + 1.0) / 2.0
+    paper, ink = np.asarray(PAPER_RGB, np.float32), np.asarray(INK_RGB, np.float32)
+    return (paper + ink_share * (ink - paper)).astype(np.float32)
+
+
+def luminance(images):
+    """How bright each pixel looks (BT.601 luma), as one channel: float32 (N, H, W, 1).
+
+    Grey RGB images give back their grey level; the digit judges read this channel.
     """
     images = to_unit_range(images)
-    thickened = keras.ops.max_pool(images, pool_size=3, strides=1, padding="same")
-    return -keras.ops.convert_to_numpy(thickened).astype(np.float32)
+    return (images @ np.asarray(LUMA_WEIGHTS, np.float32))[..., np.newaxis]
 
 
 def unpaired_digit_domains(split="train", source="auto", seed=0, verbose=True):
     """Two unpaired domains from disjoint halves of the digits of `split`.
 
-    Returns ((a_images, a_labels), (b_images, b_labels)): A holds plain digits and B
-    restyled ones (`restyle_digits`), each float32 (N, 28, 28, 1) in [-1, 1]. A seeded shuffle
+    Returns ((a_images, a_labels), (b_images, b_labels)): A holds plain grey digits (as RGB,
+    `gray_to_rgb`) and B restyled ones (`restyle_digits`), each float32 (N, 28, 28, 3) in
+    [-1, 1]. A seeded shuffle
     splits the digits in two, so no digit appears in both domains and no pair (a, G(a)) exists
     to learn from. The labels are for evaluation only.
     """
@@ -269,7 +294,7 @@ def unpaired_digit_domains(split="train", source="auto", seed=0, verbose=True):
     order = np.random.default_rng(seed).permutation(len(images))
     half = len(images) // 2
     a_index, b_index = order[:half], order[half : 2 * half]
-    domain_a = (to_unit_range(images[a_index]), labels[a_index].copy())
+    domain_a = (gray_to_rgb(images[a_index]), labels[a_index].copy())
     domain_b = (restyle_digits(images[b_index]), labels[b_index].copy())
     return domain_a, domain_b
 

@@ -401,15 +401,24 @@ def test_unknown_mixture_is_a_clear_error():
 # -- Lesson 05's two digit domains -------------------------------------------------------------
 
 
-def test_restyle_digits_thickens_by_one_pixel_and_inverts():
-    # One lit pixel on black becomes a dark 3×3 square on white paper.
-    image = np.zeros((1, 7, 7), dtype=np.uint8)
-    image[0, 3, 3] = 255
+def test_restyle_digits_paints_paper_and_ink_and_can_be_undone():
+    # Paper (−1) becomes cream, a full stroke (+1) dark red, half ink the colour halfway.
+    image = np.array([[[-1.0, 1.0, 0.0]]], dtype=np.float32)  # one row of three pixels
     styled = data.restyle_digits(image)
-    assert styled.shape == (1, 7, 7, 1) and styled.dtype == np.float32
-    expected = np.ones((7, 7), dtype=np.float32)
-    expected[2:5, 2:5] = -1.0
-    np.testing.assert_array_equal(styled[0, :, :, 0], expected)
+    assert styled.shape == (1, 1, 3, 3) and styled.dtype == np.float32
+    paper, ink = np.array(data.PAPER_RGB), np.array(data.INK_RGB)
+    np.testing.assert_allclose(styled[0, 0], [paper, ink, (paper + ink) / 2], atol=1e-6)
+    # The same for a grey image given as RGB; and the ink share comes back from any channel.
+    np.testing.assert_array_equal(data.restyle_digits(data.gray_to_rgb(image)), styled)
+    ink_share = (styled[..., 1] - paper[1]) / (ink[1] - paper[1])
+    np.testing.assert_allclose(2 * ink_share - 1, image, atol=1e-6)
+
+
+def test_luminance_gives_grey_back_and_darkens_red_ink():
+    grey = np.array([[[-1.0, 0.25, 1.0]]], dtype=np.float32)
+    np.testing.assert_allclose(data.luminance(data.gray_to_rgb(grey))[..., 0], grey, atol=1e-6)
+    styled = data.luminance(data.restyle_digits(grey))[0, 0, :, 0]
+    assert styled[0] > styled[1] > styled[2]  # paper brighter than ink: the style inverts
 
 
 def test_restyle_digits_rejects_out_of_range_floats():
@@ -423,13 +432,15 @@ def test_unpaired_domains_are_disjoint_halves_in_their_own_styles(bundled):
     )
     digits, labels = data.load_mnist("train", source="bundled", verbose=False)
     assert len(a_images) == len(b_images) == len(digits) // 2
-    assert a_images.shape[1:] == b_images.shape[1:] == (28, 28, 1)
-    # A keeps black paper, B has white paper: mean pixel near −1 and near +1.
-    assert a_images.mean() < -0.6 and b_images.mean() > 0.4
+    assert a_images.shape[1:] == b_images.shape[1:] == (28, 28, 3)
+    # A is grey on black paper; B's paper is bright: mean luminance near −1 and well above 0.
+    assert data.luminance(a_images).mean() < -0.6 and data.luminance(b_images).mean() > 0.4
+    np.testing.assert_array_equal(a_images[..., 0], a_images[..., 2])
     # Disjoint: no plain digit of A, restyled, is one of B's images.
     b_keys = {image.tobytes() for image in b_images}
     assert not any(image.tobytes() in b_keys for image in data.restyle_digits(a_images))
     # Each half keeps every class, with its labels aligned to its images.
     assert set(a_labels) == set(b_labels) == set(range(10))
-    first = np.flatnonzero((data.to_unit_range(digits) == a_images[0]).all(axis=(1, 2, 3)))
+    grey = data.to_unit_range(digits)[..., 0]
+    first = np.flatnonzero((grey == a_images[0, ..., 0]).all(axis=(1, 2)))
     assert labels[first[0]] == a_labels[0]
