@@ -47,11 +47,16 @@ class ImageHistory(keras.layers.Layer):
         # While filling: image i goes to the next free slot and is returned as it is.
         slots = self.stored + ops.arange(batch_size, dtype="int32")
         filling = slots < self.size
-        # Once full: swap with probability ½ for a stored image picked uniformly.
+        # Once full: swap with probability ½ for a stored image picked uniformly. Picks come
+        # from the images stored before this batch (the batch that fills the history may
+        # already swap, but not with the slots it is still writing).
+        stored_before = self.stored
         coins = keras.random.uniform((batch_size,), seed=self.seed_generator)
         swapping = ops.logical_and(coins < self.swap_probability, ops.logical_not(filling))
-        picks = keras.random.randint((batch_size,), 0, self.size, seed=self.seed_generator)
-        picks = ops.cast(picks, "int32")
+        swapping = ops.logical_and(swapping, stored_before > 0)
+        uniform = keras.random.uniform((batch_size,), seed=self.seed_generator)
+        picks = ops.cast(ops.floor(uniform * ops.cast(stored_before, "float32")), "int32")
+        picks = ops.minimum(picks, ops.maximum(stored_before - 1, 0))  # uniform < 1, but float
 
         older = ops.take(self.images, picks, axis=0)
         swap_mask = ops.reshape(swapping, (-1,) + (1,) * (len(new_images.shape) - 1))

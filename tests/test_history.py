@@ -47,6 +47,17 @@ def test_a_full_history_returns_each_image_or_an_older_one_and_stores_what_it_sw
     assert 150 <= swapped <= 250
 
 
+def test_the_batch_that_fills_the_history_swaps_only_with_images_already_stored():
+    # Slots 3 and 4 are written by the second batch; its other images may swap, but only with
+    # 1, 2 or 3, never with an empty (zero) slot.
+    for seed in range(10):
+        history = ImageHistory(size=5, seed=seed)
+        history(constant_images([1, 2, 3]))
+        returned = names(history(constant_images(np.arange(10, 18))))
+        assert set(returned) <= {1.0, 2.0, 3.0} | set(np.arange(10.0, 18.0)), returned
+        assert int(history.stored.numpy()) == 5
+
+
 def test_the_history_is_saved_with_a_model(tmp_path):
     inputs = keras.Input((2, 2, 1))
     model = keras.Model(inputs, ImageHistory(size=3, seed=0)(inputs))
