@@ -286,9 +286,8 @@ def unpaired_digit_domains(split="train", source="auto", seed=0, verbose=True):
 
     Returns ((a_images, a_labels), (b_images, b_labels)): A holds plain grey digits (as RGB,
     `gray_to_rgb`) and B restyled ones (`restyle_digits`), each float32 (N, 28, 28, 3) in
-    [-1, 1]. A seeded shuffle
-    splits the digits in two, so no digit appears in both domains and no pair (a, G(a)) exists
-    to learn from. The labels are for evaluation only.
+    [-1, 1]. A seeded shuffle splits the digits in two, so no digit appears in both domains and
+    no pair (a, G(a)) exists to learn from. The labels are for evaluation only.
     """
     images, labels = load_mnist(split, source=source, verbose=verbose)
     order = np.random.default_rng(seed).permutation(len(images))

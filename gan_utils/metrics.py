@@ -296,11 +296,8 @@ def classification_accuracy_score(images, labels, epochs=8, verbose=False):
     on real digits with the same recipe (the judge's: architecture, augmentation, epochs), it is
     the reference to compare with. Resets Keras' global seed, as the judge's training does.
     """
-    classifier = _train_classifier(
-        data.to_unit_range(images), np.asarray(labels), epochs=epochs, verbose=verbose
-    )
     x_test, y_test = data.load_mnist("test", source="bundled", verbose=False)
-    return Judge(classifier).accuracy(x_test, y_test)
+    return train_judge(images, labels, epochs=epochs, verbose=verbose).accuracy(x_test, y_test)
 
 
 # -- Modes of a 2-D mixture (introduced in lesson 06) -----------------------------------------
