@@ -67,12 +67,19 @@ class ResultsRecorder(keras.callbacks.Callback):
         self.train_steps = 0
         self.train_seconds = 0.0
         self._fit_started = None
+        self._first_step = 0
 
     def on_train_begin(self, logs=None):
         self._fit_started = time.perf_counter()
 
+    def on_train_batch_begin(self, batch, logs=None):
+        self._first_step = batch
+
     def on_train_batch_end(self, batch, logs=None):
-        self.train_steps += 1
+        # With compile(steps_per_execution=k), Keras reports k steps at once, begin .. end,
+        # and the epoch's last execution may stop early at its final step.
+        steps_per_epoch = self.params.get("steps") or batch + 1
+        self.train_steps += min(batch, steps_per_epoch - 1) - self._first_step + 1
 
     def on_train_end(self, logs=None):
         self.train_seconds += time.perf_counter() - self._fit_started

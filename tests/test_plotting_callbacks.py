@@ -101,6 +101,16 @@ def test_results_recorder_counts_steps_and_writes_json(project):
     assert written["metrics"] == {"judge_fd": 1.5}
 
 
+def test_results_recorder_counts_every_step_of_a_multi_step_execution(project):
+    recorder = callbacks.ResultsRecorder("99_test", "cpu")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=3)
+    x = np.zeros((40, 2), np.float32)
+    # 4 batches an epoch run as executions of 3 steps and 1; 2 epochs make 8 steps.
+    model.fit(x, x[:, :1], batch_size=10, epochs=2, verbose=0, callbacks=[recorder])
+    assert recorder.summary({})["train_steps"] == 8
+
+
 def test_smoke_runs_leave_the_committed_results_alone(project):
     callbacks.ResultsRecorder("99_test", "smoke").write({})
     assert not (project / "results").exists()
