@@ -57,6 +57,12 @@ def tidy_progress_output(notebook):
                 output["text"] = final_line_state(output["text"])
 
 
+def save_run(notebook, destination):
+    """Write an executed notebook, its progress bars tidied to their final state."""
+    tidy_progress_output(notebook)
+    nbformat.write(notebook, destination)
+
+
 def run_notebook(path, profile, timeout):
     notebook = nbformat.read(path, as_version=4)
     os.environ["GAN_PROFILE"] = profile
@@ -74,12 +80,10 @@ def run_notebook(path, profile, timeout):
         # the committed notebook stays as it was.
         failed = results_table.ROOT / "artifacts" / "failed_runs" / path.name
         failed.parent.mkdir(parents=True, exist_ok=True)
-        tidy_progress_output(notebook)
-        nbformat.write(notebook, failed)
+        save_run(notebook, failed)
         print(f"  failed; the outputs so far are in {failed}", flush=True)
         raise
-    tidy_progress_output(notebook)
-    nbformat.write(notebook, path)
+    save_run(notebook, path)
     return time.perf_counter() - started
 
 
