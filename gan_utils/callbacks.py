@@ -2,6 +2,8 @@
 
 * `SampleGrid`: renders the model's fixed evaluation latents every epoch and writes a GIF.
 * `ResultsRecorder`: times the notebook and its training, then writes `results/<lesson>.json`.
+* `JudgeEveryEpoch`: the judge's Fréchet distance of a fixed sample after every epoch, the
+  quality curve to read beside the losses (introduced in lesson 04).
 * `save_samples`: writes `artifacts/<lesson>/samples.npz` for later lessons to evaluate.
 """
 
@@ -15,7 +17,7 @@ import tensorflow as tf
 
 from gan_utils import data, paths, plotting, profiles
 
-__all__ = ["ResultsRecorder", "SampleGrid", "save_samples"]
+__all__ = ["JudgeEveryEpoch", "ResultsRecorder", "SampleGrid", "save_samples"]
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -44,12 +46,37 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._snapshot(f"epoch {epoch + 1}")
 
-    def save_gif(self, path, seconds_per_frame=0.3, hold_last=6):
-        """Write the frames as a looping GIF; the last one stays `hold_last` times longer."""
+    def save_gif(self, path, seconds_per_frame=0.3, hold_last=6, scale=2):
+        """Write the frames as a looping GIF, each enlarged `scale` times and labelled with
+        when it was taken; the last one stays `hold_last` times longer."""
         durations_ms = [seconds_per_frame * 1000] * len(self.frames)
         durations_ms[-1] *= hold_last
-        imageio.mimsave(path, self.frames, duration=durations_ms, loop=0)
+        frames = [plotting.label_frame(frame.repeat(scale, axis=0).repeat(scale, axis=1), label)
+                  for frame, label in zip(self.frames, self.labels, strict=True)]
+        imageio.mimsave(path, frames, duration=durations_ms, loop=0)
         return path
+
+
+class JudgeEveryEpoch(keras.callbacks.Callback):
+    """After every epoch, the judge's FD of `sample_size` samples of the model's `generate`.
+
+    The same latents (`seed`) every epoch. A small sample makes the FD larger than with the
+    10,000 samples of a lesson's final figures (the estimate is biased upwards), but every epoch
+    is measured the same way, so the curve is comparable with itself. `conditions` go to
+    `generate` (e.g. `labels=` for a conditional GAN). `judge_fd[i]` is epoch i + 1's value.
+    """
+
+    def __init__(self, judge, sample_size, seed=3, **conditions):
+        super().__init__()
+        self.judge = judge
+        self.sample_size = sample_size
+        self.seed = seed
+        self.conditions = conditions
+        self.judge_fd = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        images = self.model.generate(self.sample_size, seed=self.seed, **self.conditions)
+        self.judge_fd.append(self.judge.fd_to_held_out(images))
 
 
 class ResultsRecorder(keras.callbacks.Callback):

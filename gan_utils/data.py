@@ -8,38 +8,26 @@ MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which on
 Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
 
-`unpaired_digit_domains` builds lesson 05's two domains: plain digits, and the same kind of
-digits drawn in another pen and paper by `restyle_digits`. `sample_mixture` draws from the 2-D
-Gaussian mixtures of the mode-collapse lesson.
+Lesson 05's restyled digit domains are in `gan_utils.domains`, lesson 06's 2-D Gaussian
+mixtures in `gan_utils.mixtures`.
 """
 
 import importlib.resources
+import os
 import socket
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = [
-    "MIXTURES",
-    "gray_to_rgb",
-    "grid_means",
-    "load_mnist",
-    "luminance",
-    "make_dataset",
-    "mixture",
-    "restyle_digits",
-    "ring_means",
-    "sample_mixture",
-    "to_uint8",
-    "to_unit_range",
-    "unpaired_digit_domains",
-]
+__all__ = ["keras_mnist_file", "load_mnist", "make_dataset", "to_uint8", "to_unit_range"]
 
 SPLITS = ("train", "test")
 SOURCES = ("auto", "keras", "bundled")
 BUNDLED_FILE = "mnist_10k.npz"
 DOWNLOAD_TIMEOUT_S = 15
+MNIST_HOST = "storage.googleapis.com"  # where keras.datasets.mnist downloads from
 
 _DESCRIPTIONS = {
     "keras": "full keras.datasets.mnist",
@@ -96,7 +84,8 @@ def _resolve_auto():
 def _describe(error):
     """One short line for an exception: its innermost cause, which names the real problem."""
     for _ in range(10):  # a bound, in case a chain loops back on itself
-        inner = error.__cause__ or error.__context__
+        # `raise ... from None` marks an error that already says it all.
+        inner = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
         if inner is None:
             break
         error = inner
@@ -116,8 +105,28 @@ def _load_source(source):
     return _CACHE[source]
 
 
+def keras_mnist_file():
+    """Where `keras.datasets.mnist.load_data()` keeps its download: $KERAS_HOME or ~/.keras."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "datasets" / "mnist.npz"
+
+
+def _check_reachable(host=MNIST_HOST, port=443):
+    """Raise ConnectionError unless `host` answers: Keras would otherwise print that it is
+    downloading, then fail after a timeout with a long socket error."""
+    try:
+        socket.create_connection((host, port), timeout=DOWNLOAD_TIMEOUT_S).close()
+    except OSError:
+        raise ConnectionError(f"no network connection to {host}") from None
+
+
 def _read_keras():
-    """Load `keras.datasets.mnist`, with a bounded socket timeout so a dead network fails fast."""
+    """Load `keras.datasets.mnist`, with a bounded socket timeout so a dead network fails fast.
+
+    A file already downloaded is read without any network; otherwise the host is tried first.
+    """
+    if not keras_mnist_file().exists():
+        _check_reachable()
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
@@ -241,94 +250,3 @@ def make_dataset(
         dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     return dataset.prefetch(tf.data.AUTOTUNE)
-
-
-# -- Two digit domains for unpaired translation (introduced in lesson 05) --------------------
-
-
-# Domain B's pen and paper, RGB on [-1, 1]: cream paper, dark red ink.
-PAPER_RGB = (1.0, 0.9, 0.2)
-INK_RGB = (0.1, -0.9, -0.8)
-# ITU-R BT.601 luma weights: how bright an RGB pixel looks.
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)
-
-
-def gray_to_rgb(images):
-    """Grey digits as RGB images with three equal channels: float32 (N, H, W, 3)."""
-    return np.repeat(to_unit_range(images)[..., :1], 3, axis=-1)
-
-
-def restyle_digits(images):
-    """Domain B's style: dark red ink on cream paper instead of white on black.
-
-    Each pixel's ink share t = (a + 1) / 2 (0 on the paper, 1 on a full stroke) picks the colour
-    paper + t (ink − paper). Takes grey digits in any format `to_unit_range` accepts, or the
-    RGB form of `gray_to_rgb`; returns float32 (N, 28, 28, 3) in [-1, 1]. It is the true
-    translation A → B, which only the evaluation may use. Every grey level gets its own colour,
-    so the map can be undone: a cycle A → B → A loses nothing.
-    """
-    ink_share = (to_unit_range(images)[..., :1] + 1.0) / 2.0
-    paper, ink = np.asarray(PAPER_RGB, np.float32), np.asarray(INK_RGB, np.float32)
-    return (paper + ink_share * (ink - paper)).astype(np.float32)
-
-
-def luminance(images):
-    """How bright each pixel looks (BT.601 luma), as one channel: float32 (N, H, W, 1).
-
-    Grey RGB images give back their grey level; the digit judges read this channel.
-    """
-    images = to_unit_range(images)
-    return (images @ np.asarray(LUMA_WEIGHTS, np.float32))[..., np.newaxis]
-
-
-def unpaired_digit_domains(split="train", source="auto", seed=0, verbose=True):
-    """Two unpaired domains from disjoint halves of the digits of `split`.
-
-    Returns ((a_images, a_labels), (b_images, b_labels)): A holds plain grey digits (as RGB,
-    `gray_to_rgb`) and B restyled ones (`restyle_digits`), each float32 (N, 28, 28, 3) in
-    [-1, 1]. A seeded shuffle splits the digits in two, so no digit appears in both domains and
-    no pair (a, G(a)) exists to learn from. The labels are for evaluation only.
-    """
-    images, labels = load_mnist(split, source=source, verbose=verbose)
-    order = np.random.default_rng(seed).permutation(len(images))
-    half = len(images) // 2
-    a_index, b_index = order[:half], order[half : 2 * half]
-    domain_a = (gray_to_rgb(images[a_index]), labels[a_index].copy())
-    domain_b = (restyle_digits(images[b_index]), labels[b_index].copy())
-    return domain_a, domain_b
-
-
-# -- 2-D Gaussian mixtures (introduced in lesson 06) ------------------------------------------
-# The mode-collapse benchmarks of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018).
-
-
-def ring_means(modes=8):
-    """(cos 2πk/modes, sin 2πk/modes) for k = 0 … modes − 1: equally spaced on the unit circle."""
-    angles = 2 * np.pi * np.arange(modes) / modes
-    return np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
-
-
-def grid_means(values=(-4, -2, 0, 2, 4)):
-    """Every pair of `values`: the 25 points {−4, −2, 0, 2, 4}²."""
-    xs, ys = np.meshgrid(values, values, indexing="ij")
-    return np.stack([xs.ravel(), ys.ravel()], axis=1).astype(np.float32)
-
-
-# name -> (means, standard deviation of every component)
-MIXTURES = {"ring": (ring_means(), 0.01), "grid": (grid_means(), 0.05)}
-
-
-def mixture(name):
-    """The means (K, 2) and the common standard deviation of the mixture `name`."""
-    if name not in MIXTURES:
-        raise ValueError(f"mixture must be one of {sorted(MIXTURES)}, got {name!r}")
-    means, std = MIXTURES[name]
-    return means.copy(), std
-
-
-def sample_mixture(name, n, seed=None):
-    """n points from the equal-weight mixture `name`: a mean chosen uniformly, plus N(0, std² I)."""
-    means, std = mixture(name)
-    rng = np.random.default_rng(seed)
-    components = rng.integers(len(means), size=n)
-    return (means[components] + std * rng.standard_normal((n, 2))).astype(np.float32)

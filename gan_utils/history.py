@@ -17,8 +17,9 @@ class ImageHistory(keras.layers.Layer):
 
     Until the history is full, every new image is stored and returned unchanged. After that,
     each image with probability ½ is swapped for a random stored one (which it replaces), and
-    otherwise passes through. The stored images are layer weights: they are saved with the
-    model, so a resumed run continues with the same history.
+    otherwise passes through; no two images of a batch swap with the same stored one. The
+    stored images are layer weights: they are saved with the model, so a resumed run continues
+    with the same history.
     """
 
     def __init__(self, size=50, swap_probability=0.5, seed=0, **kwargs):
@@ -53,10 +54,17 @@ class ImageHistory(keras.layers.Layer):
         stored_before = self.stored
         coins = keras.random.uniform((batch_size,), seed=self.seed_generator)
         swapping = ops.logical_and(coins < self.swap_probability, ops.logical_not(filling))
-        swapping = ops.logical_and(swapping, stored_before > 0)
-        uniform = keras.random.uniform((batch_size,), seed=self.seed_generator)
-        picks = ops.cast(ops.floor(uniform * ops.cast(stored_before, "float32")), "int32")
-        picks = ops.minimum(picks, ops.maximum(stored_before - 1, 0))  # uniform < 1, but float
+        # Distinct slots for one batch: the stored slots in a random order, one per image, so
+        # no two images of a batch swap with the same slot (one would be lost, the other
+        # returned twice).
+        # The k-th swapping image takes the k-th slot of that order; once the stored slots run
+        # out (a batch larger than the history), the rest pass through.
+        rank = ops.cumsum(ops.cast(swapping, "int32")) - 1
+        swapping = ops.logical_and(swapping, rank < stored_before)
+        keys = keras.random.uniform((self.size,), seed=self.seed_generator)
+        keys = ops.where(ops.arange(self.size) < stored_before, keys, 2.0)  # empty slots last
+        random_order = ops.cast(ops.argsort(keys), "int32")
+        picks = ops.take(random_order, ops.clip(rank, 0, self.size - 1))
 
         older = ops.take(self.images, picks, axis=0)
         swap_mask = ops.reshape(swapping, (-1,) + (1,) * (len(new_images.shape) - 1))

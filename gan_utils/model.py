@@ -1,10 +1,14 @@
-"""The shared base every lesson's GAN subclasses (introduced in lesson 01).
+"""The shared bases every lesson's model subclasses (introduced in lesson 01).
 
-`GAN` owns what every GAN needs and no GAN-specific math: the two networks, two optimizers,
-loss trackers, a fixed evaluation latent batch, generation, and a `.keras` save/load round trip
-that restores both optimizers so training resumes. Each lesson writes its own `train_step`.
+* `AdversarialModel` owns what every adversarial model needs and no GAN-specific math: its
+  networks by role (generators, discriminators), two optimizers, loss trackers, a seeded random
+  generator for `train_step`, and a `.keras` save/load round trip that restores both optimizers
+  so training resumes. CycleGAN (lesson 05), which translates images and has no latent space,
+  subclasses it directly.
+* `GAN` adds a latent space: `latent_dim`, a fixed evaluation latent batch for progress
+  pictures, `sample_latents` for `train_step` and `generate`, one signature for every lesson.
 
-It works unchanged under a `tf.distribute` strategy (lesson 08): each replica draws its own
+Both work unchanged under a `tf.distribute` strategy (lesson 08): each replica draws its own
 slice of the latents, and the trackers report the true mean of losses that `keras.losses` and
 `gan_utils.losses` return as each replica's share (batch mean / number of replicas).
 """
@@ -13,20 +17,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["GAN"]
+__all__ = ["GAN", "AdversarialModel", "recompute_batch_norm_statistics"]
 
 
 @keras.saving.register_keras_serializable(package="gan_utils")
-class GAN(keras.Model):
-    """A generator G and a discriminator D trained by a subclass's `train_step`.
+class AdversarialModel(keras.Model):
+    """Generators and discriminators trained against each other by a subclass's `train_step`.
 
     Args:
-        generator: a built Keras model mapping latent vectors z of shape (latent_dim,) to samples.
-        discriminator: a built Keras model mapping samples to logits.
-        latent_dim: size of z; read from the generator's input when omitted. Required when
-            the generator has several inputs (a conditional G(z, y), lesson 03).
-        eval_size: how many latent vectors the fixed evaluation batch holds.
-        seed: seeds the evaluation batch and the sampler used in `train_step`.
+        generator: a built Keras model, the generator role.
+        discriminator: a built Keras model, the discriminator role.
+        seed: seeds `seed_generator`, the random numbers `train_step` draws.
     """
 
     # The losses a subclass reports; each gets a `keras.metrics.Mean` tracker.
@@ -37,22 +38,12 @@ class GAN(keras.Model):
     generator_roles = ("generator",)
     discriminator_roles = ("discriminator",)
 
-    def __init__(self, generator, discriminator, latent_dim=None, eval_size=64, seed=0, **kwargs):
+    def __init__(self, generator, discriminator, seed=0, **kwargs):
         super().__init__(**kwargs)
         self.check_built(generator=generator, discriminator=discriminator)
         self.generator = generator
         self.discriminator = discriminator
-        if latent_dim is None and isinstance(generator.input_shape, list):
-            raise ValueError(
-                f"the generator has {len(generator.input_shape)} inputs, so the size of z cannot "
-                "be read from it: pass latent_dim=..."
-            )
-        self.latent_dim = int(latent_dim or generator.input_shape[-1])
-        self.eval_size = int(eval_size)
         self.seed = int(seed)
-        # Same seed, same z: every progress grid of a run shows the same latent points.
-        rng = np.random.default_rng(self.seed)
-        self.eval_latents = rng.standard_normal((self.eval_size, self.latent_dim)).astype("float32")
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.loss_names}
         self.built = True
@@ -76,7 +67,7 @@ class GAN(keras.Model):
             if not getattr(network, "built", False):
                 raise ValueError(
                     f"the {role} is not built: give it an input shape (start it with "
-                    "keras.Input(...)) or call it on a batch before creating the GAN."
+                    "keras.Input(...)) or call it on a batch before creating the model."
                 )
 
     @property
@@ -107,13 +98,6 @@ class GAN(keras.Model):
             self.trackers[name].update_state(value * replicas if replicas > 1 else value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def sample_latents(self, batch_size):
-        """z ~ N(0, I), drawn from the model's own seeded generator (this replica's share)."""
-        return self.replica_share(
-            lambda n: keras.random.normal((n, self.latent_dim), seed=self.seed_generator),
-            batch_size,
-        )
-
     @staticmethod
     def replica_share(draw, batch_size):
         """`draw(n)` for the global batch, cut to this replica's `batch_size` rows.
@@ -134,26 +118,16 @@ class GAN(keras.Model):
             f"{type(self).__name__} must define train_step: each lesson writes its own."
         )
 
-    # -- Generation --------------------------------------------------------------------------
-
-    def call(self, z, training=False):
-        """G(z)."""
-        return self.generator(z, training=training)
-
-    def generate(self, n, batch_size=500, seed=None):
-        """n samples G(z) as a NumPy array; a `seed` makes them reproducible."""
-        rng = np.random.default_rng(seed)
-        z = rng.standard_normal((n, self.latent_dim)).astype("float32")
-        return self.generator.predict(z, batch_size=batch_size, verbose=0)
-
     def generate_eval_batch(self):
-        """G(z) for the fixed evaluation latents."""
-        return keras.ops.convert_to_numpy(self.generator(self.eval_latents, training=False))
+        """The images a progress grid (`callbacks.SampleGrid`) shows; each model says which."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define generate_eval_batch() for a progress grid."
+        )
 
     # -- Saving and loading ------------------------------------------------------------------
 
     # Keras does not save a SeedGenerator's state: store it beside the model's own variables,
-    # so a resumed run draws the same z as an uninterrupted one.
+    # so a resumed run draws the same random numbers as an uninterrupted one.
     def save_own_variables(self, store):
         super().save_own_variables(store)
         store["latent_sampler_state"] = self.seed_generator.state
@@ -168,11 +142,7 @@ class GAN(keras.Model):
         config = super().get_config()
         for role in self.generator_roles + self.discriminator_roles:
             config[role] = keras.saving.serialize_keras_object(getattr(self, role))
-        config.update(
-            latent_dim=self.latent_dim,
-            eval_size=self.eval_size,
-            seed=self.seed,
-        )
+        config["seed"] = self.seed
         return config
 
     @classmethod
@@ -196,3 +166,131 @@ class GAN(keras.Model):
             d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
             g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
         )
+
+
+@keras.saving.register_keras_serializable(package="gan_utils")
+class GAN(AdversarialModel):
+    """An adversarial model whose generator draws samples from latent vectors z ~ N(0, I).
+
+    Args:
+        generator: a built Keras model mapping z to samples.
+        discriminator: a built Keras model mapping samples to logits (or scores).
+        latent_dim: size of z; read from the generator's input when omitted. Required when
+            the generator has several inputs (a conditional G(z, y), lesson 03).
+        eval_size: how many latent vectors the fixed evaluation batch holds.
+        seed: seeds the evaluation batch and the sampler used in `train_step`.
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=None, eval_size=64, seed=0, **kwargs):
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
+        if latent_dim is None and isinstance(generator.input_shape, list):
+            raise ValueError(
+                f"the generator has {len(generator.input_shape)} inputs, so the size of z cannot "
+                "be read from it: pass latent_dim=..."
+            )
+        self.latent_dim_given = latent_dim is not None
+        # One z per sample: (latent_dim,), or e.g. (seeds, latent_dim) for lesson 06's ensemble.
+        self.latent_shape = (int(latent_dim),) if latent_dim else tuple(generator.input_shape[1:])
+        self.latent_dim = self.latent_shape[-1]
+        self.eval_size = int(eval_size)
+        # Same seed, same z: every progress grid of a run shows the same latent points.
+        rng = np.random.default_rng(self.seed)
+        self.eval_latents = rng.standard_normal((self.eval_size, *self.latent_shape))
+        self.eval_latents = self.eval_latents.astype("float32")
+
+    def sample_latents(self, batch_size):
+        """z ~ N(0, I), drawn from the model's own seeded generator (this replica's share)."""
+        return self.replica_share(
+            lambda n: keras.random.normal((n, *self.latent_shape), seed=self.seed_generator),
+            batch_size,
+        )
+
+    # -- Generation --------------------------------------------------------------------------
+
+    def generator_inputs(self, latents, **conditions):
+        """What G is called on for a batch of z: z itself. A conditional GAN adds its labels."""
+        if conditions:
+            raise TypeError(
+                f"{type(self).__name__} is not conditional: generate() takes no "
+                f"{', '.join(sorted(conditions))}"
+            )
+        return latents
+
+    def call(self, z, training=False):
+        """G(z)."""
+        return self.generator(self.generator_inputs(z), training=training)
+
+    def generate(self, n, seed=None, batch_size=500, **conditions):
+        """n samples G(z) as a NumPy array; a `seed` makes them reproducible.
+
+        `conditions` go to `generator_inputs` (e.g. `labels=` for a conditional GAN). G is
+        called directly, batch by batch, in inference mode: no `predict` function to trace.
+        """
+        z = np.random.default_rng(seed).standard_normal((n, *self.latent_shape))
+        inputs = self.generator_inputs(z.astype("float32"), **conditions)
+        batches = []
+        for start in range(0, n, batch_size):
+            batch = tf.nest.map_structure(lambda x, s=start: x[s : s + batch_size], inputs)
+            batches.append(keras.ops.convert_to_numpy(self.generator(batch, training=False)))
+        return np.concatenate(batches)
+
+    def generate_eval_batch(self):
+        """G(z) for the fixed evaluation latents."""
+        inputs = self.generator_inputs(self.eval_latents)
+        return keras.ops.convert_to_numpy(self.generator(inputs, training=False))
+
+    def use_weight_average(self, batches=20, batch_size=500, seed=0):
+        """Swap G's weights for the optimizer's average and refit batch norm's statistics.
+
+        `g_optimizer` must have been made with `use_ema=True`. Keras averages only the
+        trainable weights; batch norm's moving mean and variance still describe the last
+        weights, so they are recomputed for the averaged ones from `batches` batches of z.
+        """
+        if not getattr(self.g_optimizer, "use_ema", False):
+            raise ValueError("g_optimizer keeps no weight average: create it with use_ema=True")
+        self.g_optimizer.finalize_variable_values(self.generator_variables)  # θ ← θ̄
+        rng = np.random.default_rng(seed)
+        inputs = [
+            self.generator_inputs(
+                rng.standard_normal((batch_size, *self.latent_shape)).astype("float32")
+            )
+            for _ in range(batches)
+        ]
+        recompute_batch_norm_statistics(self.generator, inputs)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            latent_dim=self.latent_dim if self.latent_dim_given else None,
+            eval_size=self.eval_size,
+        )
+        return config
+
+
+def _batch_norm_layers(network):
+    """Every BatchNormalization layer inside `network`, nested models included."""
+    for layer in getattr(network, "layers", []):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            yield layer
+        else:
+            yield from _batch_norm_layers(layer)
+
+
+def recompute_batch_norm_statistics(network, batches):
+    """Set every batch norm layer's moving statistics to their mean over `batches` of inputs.
+
+    Batch i (from 0) is run in training mode with momentum i / (i + 1), so each moving mean
+    and variance ends as the plain average of the batches' own statistics ("precise BN").
+    Only the statistics change: no gradient is taken, no trainable weight moves.
+    """
+    layers = list(_batch_norm_layers(network))
+    saved_momenta = [layer.momentum for layer in layers]
+    try:
+        for index, batch in enumerate(batches):
+            for layer in layers:
+                layer.momentum = index / (index + 1)  # new = old · i/(i+1) + batch/(i+1)
+            network(batch, training=True)
+    finally:
+        for layer, momentum in zip(layers, saved_momenta, strict=True):
+            layer.momentum = momentum
+    return len(layers)

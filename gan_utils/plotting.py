@@ -6,10 +6,14 @@ ends a notebook cell does not show its figure twice.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from gan_utils import data
 
-__all__ = ["image_grid", "plot_class_histogram", "plot_losses", "show_images", "show_progress"]
+__all__ = [
+    "image_grid", "label_frame", "plot_class_histogram", "plot_losses", "plot_losses_and_quality",
+    "show_images", "show_progress",
+]
 
 
 def image_grid(images, ncols=8, padding=2, scale=1):
@@ -40,11 +44,30 @@ def _show_grid(ax, grid, title=None):
         ax.set_title(title)
 
 
-def show_images(images, ncols=8, title=None, size=4):
-    """Show images as one grid."""
+def label_frame(grid, text, height=None):
+    """`grid` (uint8, grey or RGB) with a white strip above it saying `text`: a GIF frame that
+    says which epoch it shows."""
+    grid = np.asarray(grid, dtype=np.uint8)
+    rgb = np.repeat(grid[..., None], 3, axis=-1) if grid.ndim == 2 else grid
+    height = height or max(14, grid.shape[1] // 18)
+    strip = Image.new("RGB", (rgb.shape[1], height), "white")
+    font = ImageFont.load_default(size=int(height * 0.75))
+    ImageDraw.Draw(strip).text((4, height // 2), text, fill="black", font=font, anchor="lm")
+    return np.concatenate([np.asarray(strip), rgb], axis=0)
+
+
+def show_images(images, ncols=8, title=None, size=4, row_labels=None):
+    """Show images as one grid; `row_labels` names each row at its left (e.g. "G(a)")."""
     grid = image_grid(images, ncols=ncols)
     _, ax = plt.subplots(figsize=(size, size * grid.shape[0] / grid.shape[1]))
     _show_grid(ax, grid, title)
+    if row_labels is not None:
+        nrows = int(np.ceil(len(images) / ncols))
+        if len(row_labels) != nrows:
+            raise ValueError(f"got {len(row_labels)} row labels for {nrows} rows.")
+        row_height = grid.shape[0] / nrows
+        for row, label in enumerate(row_labels):
+            ax.text(-4, (row + 0.5) * row_height, label, ha="right", va="center", fontsize=9)
     plt.show()
 
 
@@ -64,6 +87,34 @@ def plot_losses(history, keys=None, title="Losses over training", reference_line
     ax.set(xlabel="epoch", ylabel="loss", title=title)
     ax.grid(alpha=0.3)
     ax.legend()
+    plt.show()
+
+
+def plot_losses_and_quality(history, judge_fd, keys=None, title="Losses and sample quality",
+                            reference_lines=None):
+    """Losses per epoch beside the judge's FD per epoch (`callbacks.JudgeEveryEpoch`).
+
+    The point of lessons 01 and 04 made visible: a GAN's losses describe the game, the judge
+    describes the samples, and the two need not move together. `reference_lines` as in
+    `plot_losses`.
+    """
+    logs = getattr(history, "history", history)
+    epochs = np.arange(1, len(judge_fd) + 1)
+    _, (losses, quality) = plt.subplots(1, 2, figsize=(11, 3.4))
+    for key in keys or list(logs):
+        losses.plot(np.arange(1, len(logs[key]) + 1), logs[key], label=key)
+    for label, value in (reference_lines or {}).items():
+        losses.axhline(value, color="gray", linestyle="--", linewidth=0.8)
+        losses.annotate(label, (0.01, value), xycoords=("axes fraction", "data"), va="bottom")
+    losses.set(xlabel="epoch", ylabel="loss", title="losses (mean per epoch)")
+    losses.legend()
+    quality.plot(epochs, judge_fd, "k-", marker="o", markersize=3)
+    quality.set(xlabel="epoch", ylabel="judge FD (small sample; lower is better)",
+                title="sample quality")
+    for ax in (losses, quality):
+        ax.grid(alpha=0.3)
+    plt.suptitle(title)
+    plt.tight_layout()
     plt.show()
 
 

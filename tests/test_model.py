@@ -1,11 +1,13 @@
-"""The shared base `gan_utils.GAN`: training under fit, trackers, save/load and resuming."""
+"""The shared bases `AdversarialModel` and `GAN`: training under fit, trackers, save/load,
+resuming, generation and the weight average with batch norm refitted."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from gan_utils import GAN
+from gan_utils import GAN, AdversarialModel
+from gan_utils.model import recompute_batch_norm_statistics
 
 LATENT_DIM = 4
 
@@ -183,8 +185,8 @@ def test_generator_with_several_inputs_needs_latent_dim():
 
 
 @keras.saving.register_keras_serializable(package="tests")
-class TwoWayGAN(GAN):
-    """A base with four networks, as CycleGAN (lesson 05) has: G, F and a D per domain."""
+class TwoWayGAN(AdversarialModel):
+    """The adversarial base with four networks and no latents, as CycleGAN (lesson 05)."""
 
     generator_roles = ("generator", "inverse_generator")
     discriminator_roles = ("discriminator", "source_discriminator")
@@ -227,8 +229,9 @@ def test_extra_roles_are_trained_by_the_optimizers_and_saved(real_points, tmp_pa
     assert len(gan.g_optimizer.variables) == 2 + 2 * 4
     assert len(gan.d_optimizer.variables) == 2 + 2 * 4
     before = [v.numpy().copy() for v in gan.inverse_generator.weights]
+    assert not hasattr(gan, "latent_dim")
     pairs = tf.data.Dataset.from_tensor_slices((real_points, real_points + 1)).batch(16)
-    gan.fit(pairs, epochs=1, verbose=0)
+    gan.fit(pairs, epochs=1, verbose=0, shuffle=False)
     assert not np.allclose(before[0], gan.inverse_generator.weights[0].numpy())
     assert not np.allclose(gan.source_discriminator.weights[0].numpy(), 0)
     gan.save(tmp_path / "two_way.keras")
@@ -240,3 +243,97 @@ def test_extra_roles_are_trained_by_the_optimizers_and_saved(real_points, tmp_pa
     np.testing.assert_array_equal(
         gan.g_optimizer.variables[-1].numpy(), restored.g_optimizer.variables[-1].numpy()
     )
+
+
+def test_a_model_without_an_eval_batch_says_so():
+    with pytest.raises(NotImplementedError, match="generate_eval_batch"):
+        make_two_way_gan().generate_eval_batch()
+
+
+def test_generate_in_batches_equals_one_call_and_rejects_conditions():
+    gan = make_gan()
+    z = np.random.default_rng(4).standard_normal((7, LATENT_DIM)).astype("float32")
+    np.testing.assert_allclose(gan.generate(7, seed=4, batch_size=3), gan(z).numpy(), atol=1e-6)
+    with pytest.raises(TypeError, match="not conditional.*labels"):
+        gan.generate(3, labels=[0, 1, 2])
+
+
+@keras.saving.register_keras_serializable(package="tests")
+class LabelledGAN(LinearGAN):
+    """generator_inputs adds labels, as lesson 03's conditional GAN does."""
+
+    def generator_inputs(self, latents, labels=None):
+        labels = np.arange(len(latents)) % 2 if labels is None else np.asarray(labels)
+        return [latents, labels.astype("int32")]
+
+
+def test_conditions_reach_the_generator_through_generator_inputs():
+    z_in = keras.Input((LATENT_DIM,))
+    label_in = keras.Input((), dtype="int32")
+    shifted = keras.layers.Add()([keras.layers.Dense(3)(z_in), keras.layers.Embedding(2, 3)(
+        label_in)])
+    generator = keras.Model([z_in, label_in], shifted)
+    gan = LabelledGAN(generator, keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]),
+                      latent_dim=LATENT_DIM, eval_size=4)
+    zeros, ones = gan.generate(5, seed=2, labels=[0] * 5), gan.generate(5, seed=2, labels=[1] * 5)
+    embedding = generator.layers[-2].embeddings.numpy()
+    np.testing.assert_allclose(ones - zeros, np.tile(embedding[1] - embedding[0], (5, 1)),
+                               atol=1e-5)
+    # The eval batch uses the default labels 0, 1, 0, 1.
+    z = gan.eval_latents
+    expected = generator([z, np.array([0, 1, 0, 1], dtype="int32")]).numpy()
+    np.testing.assert_allclose(gan.generate_eval_batch(), expected, atol=1e-6)
+
+
+def test_latents_take_the_generator_input_shape():
+    ensemble = keras.Sequential([keras.Input((5, 2)), keras.layers.Dense(2)])
+    gan = GAN(ensemble, keras.Sequential([keras.Input((5, 2)), keras.layers.Dense(1)]),
+              eval_size=3)
+    assert gan.latent_shape == (5, 2) and gan.latent_dim == 2
+    assert gan.eval_latents.shape == (3, 5, 2)
+    assert gan.generate(4).shape == (4, 5, 2)
+    assert gan.get_config()["latent_dim"] is None  # read from the generator again on load
+
+
+def batch_norm_network():
+    return keras.Sequential([keras.Input((2,)), keras.layers.BatchNormalization(momentum=0.9)])
+
+
+def test_recomputed_statistics_are_the_mean_of_the_batches():
+    network = batch_norm_network()
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(3.0, 2.0, size=(50, 2)).astype("float32") for _ in range(4)]
+    gamma_before = network.layers[0].gamma.numpy().copy()
+    assert recompute_batch_norm_statistics(network, batches) == 1
+    layer = network.layers[0]
+    np.testing.assert_allclose(layer.moving_mean.numpy(),
+                               np.mean([b.mean(axis=0) for b in batches], axis=0), rtol=1e-5)
+    np.testing.assert_allclose(layer.moving_variance.numpy(),
+                               np.mean([b.var(axis=0) for b in batches], axis=0), rtol=1e-4)
+    np.testing.assert_array_equal(layer.gamma.numpy(), gamma_before)
+    assert layer.momentum == 0.9  # restored
+
+
+def test_use_weight_average_swaps_in_the_average_and_refits_batch_norm(real_points):
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((LATENT_DIM,)), keras.layers.Dense(3),
+                                  keras.layers.BatchNormalization()])
+    discriminator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    gan = LinearGAN(generator, discriminator)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2),
+                g_optimizer=keras.optimizers.Adam(1e-2, use_ema=True, ema_momentum=0.9))
+    gan.fit(tf.data.Dataset.from_tensor_slices(real_points).batch(8), epochs=2, verbose=0,
+            shuffle=False)
+    averages = [v.numpy().copy() for v in gan.g_optimizer._model_variables_moving_average]
+    gan.use_weight_average(batches=3, batch_size=64, seed=5)
+    for weight, average in zip(gan.generator.trainable_variables, averages, strict=True):
+        np.testing.assert_allclose(weight.numpy(), average, atol=1e-6)
+    # The statistics now describe the averaged Dense layer's outputs on fresh z.
+    rng = np.random.default_rng(5)
+    dense_outputs = [generator.layers[0](rng.standard_normal((64, LATENT_DIM)).astype(
+        "float32")).numpy() for _ in range(3)]
+    np.testing.assert_allclose(generator.layers[1].moving_mean.numpy(),
+                               np.mean([o.mean(axis=0) for o in dense_outputs], axis=0),
+                               rtol=1e-4, atol=1e-6)
+    with pytest.raises(ValueError, match="use_ema=True"):
+        make_gan().use_weight_average()

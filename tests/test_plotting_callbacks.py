@@ -53,6 +53,25 @@ def test_plots_draw_what_they_are_given():
     assert [bar.get_height() for bar in plt.gcf().axes[0].patches] == pytest.approx([0.1] * 10)
     with pytest.raises(ValueError, match="3 frames but 2 labels"):
         plotting.show_progress(frames[:3], ["a", "b"])
+    plotting.show_images(np.zeros((6, 4, 4)), ncols=3, row_labels=["a", "G(a)"])
+    assert [text.get_text() for text in plt.gcf().axes[0].texts] == ["a", "G(a)"]
+    with pytest.raises(ValueError, match="3 row labels for 2 rows"):
+        plotting.show_images(np.zeros((6, 4, 4)), ncols=3, row_labels=["a", "b", "c"])
+    plotting.plot_losses_and_quality(history, judge_fd=[50.0, 20.0])
+    losses, quality = plt.gcf().axes
+    assert [line.get_label() for line in losses.lines] == ["d_loss", "g_loss"]
+    np.testing.assert_allclose(quality.lines[0].get_ydata(), [50.0, 20.0])
+
+
+def test_label_frame_puts_the_text_in_a_strip_above_the_picture():
+    grid = np.full((40, 60), 200, np.uint8)
+    labelled = plotting.label_frame(grid, "epoch 12", height=16)
+    assert labelled.shape == (56, 60, 3)
+    np.testing.assert_array_equal(labelled[16:, :, 0], grid)  # the picture, unchanged
+    strip = labelled[:16]
+    assert strip.min() < 100 and np.median(strip) == 255  # dark text on white
+    blank = plotting.label_frame(grid, "", height=16)[:16]
+    assert blank.min() == 255
 
 
 class ConstantModel:
@@ -75,11 +94,47 @@ def test_sample_grid_keeps_one_frame_per_epoch_and_writes_a_gif(tmp_path):
     assert grid.labels == ["untrained", "epoch 1", "epoch 2", "epoch 3"]
     # Frame k shows the batch filled with -0.5 + 0.5k, i.e. uint8 round((v + 1) · 127.5).
     assert [int(frame[2, 2]) for frame in grid.frames] == [64, 128, 191, 255]
-    path = grid.save_gif(tmp_path / "training.gif", seconds_per_frame=0.1, hold_last=5)
+    path = grid.save_gif(tmp_path / "training.gif", seconds_per_frame=0.1, hold_last=5, scale=2)
     with Image.open(path) as gif:
         durations = [frame.info["duration"] for frame in ImageSequence.Iterator(gif)]
     assert durations == [100, 100, 100, 500]
-    np.testing.assert_array_equal(imageio.mimread(path)[1][..., 0], grid.frames[1])
+    # Each GIF frame is the grid enlarged twice under a strip that names the epoch.
+    second = imageio.mimread(path)[1][..., 0]
+    enlarged = grid.frames[1].repeat(2, axis=0).repeat(2, axis=1)
+    np.testing.assert_array_equal(second[-enlarged.shape[0]:], enlarged)
+    strip = second[: -enlarged.shape[0]]
+    assert strip.shape[0] >= 14 and strip.min() < 100
+
+
+class ShiftedGenerator:
+    """generate(n, seed) gives n standard-normal 'images' moved by `shift` (set per epoch)."""
+
+    def __init__(self):
+        self.shift = 0.0
+        self.calls = []
+
+    def generate(self, n, seed=None, **conditions):
+        self.calls.append((n, seed, conditions))
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((n, 3)) + self.shift
+
+
+class MeanDistanceJudge:
+    def fd_to_held_out(self, images):
+        return float(np.linalg.norm(images.mean(axis=0)))
+
+
+def test_judge_every_epoch_measures_the_same_latents_each_epoch():
+    model = ShiftedGenerator()
+    judged = callbacks.JudgeEveryEpoch(MeanDistanceJudge(), sample_size=2000, seed=3, labels=[1])
+    judged.set_model(model)
+    for epoch, shift in enumerate([2.0, 1.0, 0.0]):
+        model.shift = shift
+        judged.on_epoch_end(epoch)
+    assert model.calls == [(2000, 3, {"labels": [1]})] * 3
+    # The same z each time, so the curve follows the shift alone: ‖mean‖ ≈ |shift| · √3.
+    np.testing.assert_allclose(judged.judge_fd[:2], [2 * np.sqrt(3), np.sqrt(3)], rtol=0.05)
+    assert judged.judge_fd[2] < 0.1
 
 
 def test_results_recorder_counts_steps_and_writes_json(project):

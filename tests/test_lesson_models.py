@@ -1,0 +1,157 @@
+"""The lessons' exported models (gan_utils.lessons) train, save, and reload in a fresh process.
+
+A model's configuration must live in its `get_config`, never in notebook globals: a process
+that only imports the lesson's module must rebuild it from the `.keras` file, weights,
+optimizer state and all.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+from gan_utils.lessons import conditional_gan, dcgan, mode_collapse, vanilla_gan, wgan
+
+
+def digits(count=8, conditional=False):
+    images = np.random.default_rng(0).uniform(-1, 1, (count, 28, 28, 1)).astype("float32")
+    if conditional:
+        return images, np.arange(count, dtype="int32") % 10
+    return images
+
+
+def adam_pair():
+    return keras.optimizers.Adam(1e-3, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5)
+
+
+def vanilla():
+    return vanilla_gan.VanillaGAN(vanilla_gan.build_generator(),
+                                  vanilla_gan.build_discriminator()), digits()
+
+
+def dcgan_pair():
+    return vanilla_gan.VanillaGAN(dcgan.build_generator(width=4),
+                                  dcgan.build_discriminator(width=4)), digits()
+
+
+def conditional():
+    model = conditional_gan.ConditionalGAN(conditional_gan.build_generator(width=4),
+                                           conditional_gan.build_discriminator(width=4),
+                                           latent_dim=dcgan.LATENT_DIM, num_classes=10,
+                                           eval_size=20)
+    return model, digits(conditional=True)
+
+
+def clipped_wgan():
+    return wgan.WGAN(wgan.build_generator(), wgan.build_critic(), n_critic=2,
+                     clip_value=0.02), digits(2 * 4)
+
+
+def wgan_gp():
+    return wgan.WGANGP(wgan.build_generator(), wgan.build_critic(), n_critic=2,
+                       penalty_weight=3.0), digits(2 * 4)
+
+
+def mixture_gan():
+    seeds = 3
+
+    def network(inputs, outputs, extra=()):
+        return keras.Sequential([keras.Input((seeds, inputs)), mode_collapse.EnsembleDense(
+            8, seeds), *extra, mode_collapse.EnsembleDense(outputs, seeds)])
+
+    model = mode_collapse.MixtureGAN(network(2, 2), network(4, 1, [mode_collapse.MinibatchStd()]),
+                                     pack=2, batch_size=8, scale=4.0)
+    points = np.random.default_rng(1).normal(size=(8, seeds, 2)).astype("float32")
+    return model, points
+
+
+MODELS = {"vanilla_gan": vanilla, "dcgan": dcgan_pair, "conditional_gan": conditional,
+          "wgan": clipped_wgan, "wgan_gp": wgan_gp, "mixture_gan": mixture_gan}
+
+RELOAD = textwrap.dedent("""
+    import json, sys
+    import keras, numpy as np
+    import gan_utils.lessons.conditional_gan, gan_utils.lessons.mode_collapse  # registers
+    import gan_utils.lessons.vanilla_gan, gan_utils.lessons.wgan  # the lessons' classes
+    folder = sys.argv[1]
+    report = {}
+    for name in json.loads(sys.argv[2]):
+        model = keras.saving.load_model(f"{folder}/{name}.keras")
+        saved = np.load(f"{folder}/{name}.npz")
+        weights_equal = all(np.array_equal(saved[f"w{i}"], w)
+                            for i, w in enumerate(model.get_weights()))
+        report[name] = {"class": type(model).__module__ + "." + type(model).__name__,
+                        "weights_equal": weights_equal,
+                        "optimizer_steps": int(model.g_optimizer.iterations),
+                        "config": {k: v for k, v in model.get_config().items()
+                                   if isinstance(v, (int, float, str))},
+                        "eval_batch_shape": list(model.generate_eval_batch().shape)}
+    print(json.dumps(report))
+""")
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("lesson_models")
+    trained = {}
+    for name, make in MODELS.items():
+        keras.utils.set_random_seed(0)
+        model, batch = make()
+        model.compile(*adam_pair())
+        x, y = batch if isinstance(batch, tuple) else (batch, None)
+        model.fit(x, y, batch_size=len(x), epochs=2, verbose=0, shuffle=False)  # 2 steps
+        model.save(folder / f"{name}.keras")
+        np.savez(folder / f"{name}.npz", **{f"w{i}": w for i, w in enumerate(model.get_weights())})
+        trained[name] = model
+    return folder, trained
+
+
+def test_every_exported_model_reloads_in_a_fresh_process(saved_models):
+    folder, trained = saved_models
+    result = subprocess.run([sys.executable, "-c", RELOAD, str(folder), json.dumps(list(MODELS))],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    for name, model in trained.items():
+        reloaded = report[name]
+        assert reloaded["class"] == type(model).__module__ + "." + type(model).__name__
+        assert reloaded["weights_equal"], name
+        assert reloaded["optimizer_steps"] == int(model.g_optimizer.iterations) == 2, name
+        expected = {k: v for k, v in model.get_config().items() if isinstance(v, (int, float, str))}
+        assert reloaded["config"] == expected, name
+        assert reloaded["eval_batch_shape"] == list(model.generate_eval_batch().shape), name
+
+
+def test_exported_configuration_survives_the_round_trip(saved_models):
+    _, trained = saved_models
+    assert trained["conditional_gan"].get_config()["num_classes"] == 10
+    assert trained["wgan_gp"].get_config()["penalty_weight"] == 3.0
+    assert trained["wgan"].get_config()["n_critic"] == 2
+    mixture = trained["mixture_gan"]
+    assert mixture.seeds == 3 and mixture.get_config()["scale"] == 4.0
+    assert mixture.sample(5).shape == (5, 3, 2)
+
+
+def test_minibatch_std_has_a_finite_gradient_for_identical_samples():
+    import tensorflow as tf
+
+    copies = tf.Variable(np.ones((6, 2, 4), dtype="float32"))  # (batch, seeds, features)
+    with tf.GradientTape() as tape:
+        out = mode_collapse.MinibatchStd()(copies)
+        total = tf.reduce_sum(out)
+    gradient = tape.gradient(total, copies).numpy()
+    assert np.all(np.isfinite(gradient))
+    # The appended feature is mean_f sqrt(Var + 1e-8) = 1e-4 for exact copies.
+    np.testing.assert_allclose(out.numpy()[..., -1], 1e-4, rtol=1e-3)
+
+
+def test_minibatch_std_is_the_mean_standard_deviation_per_seed():
+    hidden = np.random.default_rng(2).normal(size=(10, 3, 5)).astype("float32")
+    out = mode_collapse.MinibatchStd()(hidden).numpy()
+    expected = np.sqrt(hidden.var(axis=0) + 1e-8).mean(axis=-1)  # (seeds,)
+    assert out.shape == (10, 3, 6)
+    np.testing.assert_allclose(out[:, :, -1], np.broadcast_to(expected, (10, 3)), rtol=1e-5)
