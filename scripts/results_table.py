@@ -4,11 +4,17 @@
 
 Rewrites what lies between the `<!-- lessons:start -->` and `<!-- lessons:end -->` markers and,
 where the README has them, the throughput table between `<!-- throughput:start -->` and
-`<!-- throughput:end -->` from results/throughput.json (`make benchmark`).
+`<!-- throughput:end -->` from results/throughput.json (`make benchmark`). It also rewrites the
+**Run time** paragraph at the top of each notebook from the same results, so that no notebook
+types a run time by hand.
 """
 
 import json
+import re
+import textwrap
 from pathlib import Path
+
+import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 REPOSITORY = "gan-lessons/gan-lessons"
@@ -101,6 +107,46 @@ def table_rows():
     return rows
 
 
+# What a notebook's run time depends on beyond its own training, said after the cpu figure.
+RUN_TIME_NOTES = {
+    "07_evaluation": "with lessons 01–04's samples present; when they are missing it trains a "
+                     "small generator first",
+}
+RUN_TIME_PARAGRAPH = re.compile(r"\*\*Run time\*\*.*?(?=\n\n|\Z)", re.S)
+
+
+def run_time_paragraph(stem):
+    """The notebook's **Run time** paragraph, from results/<stem>.json."""
+    results_path = ROOT / "results" / f"{stem}.json"
+    result = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else None
+    if result is None or result["profile"] == "smoke":
+        measured = "`cpu` not measured yet"
+    else:
+        minutes = result["wall_seconds"] / 60
+        measured = f"`{result['profile']}` {minutes:.1f} minutes measured"
+        if result["train_steps"]:
+            measured += f" ({result['steps_per_second']:.1f} training steps per second)"
+        measured += " on 2 CPU cores, the run committed here"
+        if stem in RUN_TIME_NOTES:
+            measured += f", {RUN_TIME_NOTES[stem]}"
+    gpu = "" if result and result["profile"] == "gpu" else "; `gpu` not measured yet"
+    return textwrap.fill(f"**Run time** (whole notebook): {measured}; `smoke` (the test suite) "
+                         f"about a minute{gpu}. Scale by your machine's steps per second.", 95)
+
+
+def update_notebook_headers(notebooks=None):
+    """Rewrite each notebook's **Run time** paragraph (in its first cell) from results/."""
+    for path in notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        header = notebook.cells[0]
+        if not RUN_TIME_PARAGRAPH.search(header.source):
+            raise ValueError(f"{path.name}: its first cell has no **Run time** paragraph")
+        new = RUN_TIME_PARAGRAPH.sub(lambda _: run_time_paragraph(path.stem), header.source)
+        if new != header.source:
+            header.source = new
+            nbformat.write(notebook, path)
+
+
 VARIANT_NAMES = {"ours": "ours", "ours_xla": "ours + XLA", "keras_io": "keras.io-style loop"}
 
 
@@ -159,3 +205,4 @@ def update_readme(readme=ROOT / "README.md"):
 
 if __name__ == "__main__":
     update_readme()
+    update_notebook_headers()

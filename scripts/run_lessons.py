@@ -98,6 +98,7 @@ def main():
         seconds = run_notebook(path, args.profile, args.timeout)
         print(f"  done in {seconds:.0f} s", flush=True)
     results_table.update_readme()
+    results_table.update_notebook_headers(args.notebooks)
 
 
 if __name__ == "__main__":

@@ -139,3 +139,30 @@ def test_readme_throughput_table_is_built_from_the_benchmark(tmp_path, monkeypat
     assert lines[9] == ("| 02_dcgan | 64 | 20.0 (1,280) | 25.0 (1,600) | 22.0 (1,408) | 0.91"
                         " | 1.14 | 20.0% / 25.0% / 22.0% |")
     assert lines[11].endswith("02_dcgan: ours calls D twice.")
+
+
+def test_notebook_run_time_paragraph_is_written_from_results(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "results").mkdir()
+    header = ("# Lesson 99 — Test\n\nintro\n\n**Run time** (whole notebook): `cpu` 7.7 minutes,\n"
+              "typed by hand.\n\nThe rest.")
+    path = tmp_path / "notebooks" / "99_test.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(header)]), path)
+    monkeypatch.setattr(results_table, "ROOT", tmp_path)
+    result = {"profile": "cpu", "wall_seconds": 450.0, "train_steps": 1000,
+              "steps_per_second": 21.34, "metrics": {}}
+    (tmp_path / "results" / "99_test.json").write_text(json.dumps(result))
+    results_table.update_notebook_headers()
+    text = nbformat.read(path, as_version=4).cells[0].source
+    assert "typed by hand" not in text and text.endswith("\n\nThe rest.")
+    flat = " ".join(text.split())
+    assert ("**Run time** (whole notebook): `cpu` 7.5 minutes measured (21.3 training steps per "
+            "second) on 2 CPU cores, the run committed here;") in flat
+    assert "`gpu` not measured yet" in flat
+
+
+def test_committed_notebooks_state_the_run_time_of_their_committed_results():
+    for path in sorted((results_table.ROOT / "notebooks").glob("*.ipynb")):
+        header = nbformat.read(path, as_version=4).cells[0].source
+        assert results_table.run_time_paragraph(path.stem) in header, (
+            f"{path.name}: its Run time paragraph is stale; run scripts/results_table.py")
