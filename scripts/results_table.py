@@ -141,7 +141,8 @@ def update_notebook_headers(notebooks=None):
         header = notebook.cells[0]
         if not RUN_TIME_PARAGRAPH.search(header.source):
             raise ValueError(f"{path.name}: its first cell has no **Run time** paragraph")
-        new = RUN_TIME_PARAGRAPH.sub(lambda _: run_time_paragraph(path.stem), header.source)
+        paragraph = run_time_paragraph(path.stem)
+        new = RUN_TIME_PARAGRAPH.sub(lambda _, text=paragraph: text, header.source)
         if new != header.source:
             header.source = new
             nbformat.write(notebook, path)
