@@ -91,15 +91,17 @@ def plot_losses(history, keys=None, title="Losses over training", reference_line
 
 
 def plot_losses_and_quality(history, judge_fd, keys=None, title="Losses and sample quality",
-                            reference_lines=None):
+                            reference_lines=None,
+                            quality_label="judge FD (small sample; lower is better)"):
     """Losses per epoch beside the judge's FD per epoch (`callbacks.JudgeEveryEpoch`).
 
     The point of lessons 01 and 04 made visible: a GAN's losses describe the game, the judge
     describes the samples, and the two need not move together. `reference_lines` as in
-    `plot_losses`.
+    `plot_losses`. `judge_fd` may also be {name: values per epoch}, several quality curves
+    (lesson 05's label preservation both ways), named by `quality_label`.
     """
     logs = getattr(history, "history", history)
-    epochs = np.arange(1, len(judge_fd) + 1)
+    curves = judge_fd if isinstance(judge_fd, dict) else {None: judge_fd}
     _, (losses, quality) = plt.subplots(1, 2, figsize=(11, 3.4))
     for key in keys or list(logs):
         losses.plot(np.arange(1, len(logs[key]) + 1), logs[key], label=key)
@@ -108,9 +110,11 @@ def plot_losses_and_quality(history, judge_fd, keys=None, title="Losses and samp
         losses.annotate(label, (0.01, value), xycoords=("axes fraction", "data"), va="bottom")
     losses.set(xlabel="epoch", ylabel="loss", title="losses (mean per epoch)")
     losses.legend()
-    quality.plot(epochs, judge_fd, "k-", marker="o", markersize=3)
-    quality.set(xlabel="epoch", ylabel="judge FD (small sample; lower is better)",
-                title="sample quality")
+    for name, values in curves.items():
+        quality.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=name)
+    if None not in curves:
+        quality.legend()
+    quality.set(xlabel="epoch", ylabel=quality_label, title="sample quality")
     for ax in (losses, quality):
         ax.grid(alpha=0.3)
     plt.suptitle(title)

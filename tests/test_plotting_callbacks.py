@@ -61,6 +61,11 @@ def test_plots_draw_what_they_are_given():
     losses, quality = plt.gcf().axes
     assert [line.get_label() for line in losses.lines] == ["d_loss", "g_loss"]
     np.testing.assert_allclose(quality.lines[0].get_ydata(), [50.0, 20.0])
+    plotting.plot_losses_and_quality(history, {"A→B": [0.5, 0.9], "B→A": [0.4, 0.8]},
+                                     quality_label="labels kept")
+    quality = plt.gcf().axes[1]
+    assert [line.get_label() for line in quality.lines] == ["A→B", "B→A"]
+    assert quality.get_ylabel() == "labels kept"
 
 
 def test_label_frame_puts_the_text_in_a_strip_above_the_picture():
