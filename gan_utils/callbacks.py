@@ -46,13 +46,18 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._snapshot(f"epoch {epoch + 1}")
 
-    def save_gif(self, path, seconds_per_frame=0.3, hold_last=6, scale=2):
+    def save_gif(self, path, seconds_per_frame=0.3, hold_last=6, scale=2, max_frames=16):
         """Write the frames as a looping GIF, each enlarged `scale` times and labelled with
-        when it was taken; the last one stays `hold_last` times longer."""
-        durations_ms = [seconds_per_frame * 1000] * len(self.frames)
+        when it was taken; at most `max_frames` of them, evenly chosen (the first and the last
+        always), so that a notebook showing it stays small. The last stays `hold_last` times
+        longer."""
+        chosen = np.unique(np.linspace(0, len(self.frames) - 1,
+                                       min(max_frames, len(self.frames))).astype(int))
+        durations_ms = [seconds_per_frame * 1000] * len(chosen)
         durations_ms[-1] *= hold_last
-        frames = [plotting.label_frame(frame.repeat(scale, axis=0).repeat(scale, axis=1), label)
-                  for frame, label in zip(self.frames, self.labels, strict=True)]
+        frames = [plotting.label_frame(self.frames[index].repeat(scale, axis=0)
+                                       .repeat(scale, axis=1), self.labels[index])
+                  for index in chosen]
         imageio.mimsave(path, frames, duration=durations_ms, loop=0)
         return path
 

@@ -15,17 +15,11 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+from notebook_links import colab_badge
 
 ROOT = Path(__file__).resolve().parent.parent
-REPOSITORY = "gan-lessons/gan-lessons"
-BRANCH = "main"
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 THROUGHPUT_START, THROUGHPUT_END = "<!-- throughput:start -->", "<!-- throughput:end -->"
-
-
-def colab_badge(notebook):
-    url = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{notebook}"
-    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
 def notebook_title(path):

@@ -109,6 +109,11 @@ def test_sample_grid_keeps_one_frame_per_epoch_and_writes_a_gif(tmp_path):
     np.testing.assert_array_equal(second[-enlarged.shape[0]:], enlarged)
     strip = second[: -enlarged.shape[0]]
     assert strip.shape[0] >= 14 and strip.min() < 100
+    # A long run keeps at most max_frames, the first and the last among them.
+    grid.frames += [np.full_like(grid.frames[0], 10 * k) for k in range(16)]  # all different
+    grid.labels += [f"epoch {epoch}" for epoch in range(4, 20)]
+    path = grid.save_gif(tmp_path / "long.gif", max_frames=5, scale=1)
+    assert len(imageio.mimread(path)) == 5
 
 
 class ShiftedGenerator:

@@ -1,6 +1,7 @@
-"""The lesson runner's output tidying and the README table builder."""
+"""The lesson runner's output tidying, the README table builder and the notebooks' links."""
 
 import json
+import sys
 
 import nbformat
 import pytest
@@ -166,3 +167,40 @@ def test_committed_notebooks_state_the_run_time_of_their_committed_results():
         header = nbformat.read(path, as_version=4).cells[0].source
         assert results_table.run_time_paragraph(path.stem) in header, (
             f"{path.name}: its Run time paragraph is stale; run scripts/results_table.py")
+
+
+notebook_links = import_from("scripts", "notebook_links")
+
+
+def test_every_notebook_links_to_the_repository_named_in_pyproject():
+    repository = notebook_links.repository_url()
+    assert repository.startswith("https://github.com/")
+    for path in sorted((results_table.ROOT / "notebooks").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        relative = path.relative_to(results_table.ROOT).as_posix()
+        before = [cell.source for cell in notebook.cells]
+        after = [cell.source for cell in notebook_links.linked(notebook, relative).cells]
+        assert before == after, f"{path.name}: run scripts/notebook_links.py"
+        assert notebook_links.install_line() in "\n".join(before)
+
+
+def test_links_follow_the_repository_and_need_a_badge_and_an_install_cell():
+    cells = [nbformat.v4.new_markdown_cell("# L\n\n[![Open In Colab](x.svg)](https://old)\n"),
+             nbformat.v4.new_code_cell('%pip install --quiet "gan-lessons @ git+https://old"')]
+    notebook = notebook_links.linked(nbformat.v4.new_notebook(cells=cells),
+                                     "notebooks/99_x.ipynb", "https://github.com/me/fork")
+    assert ("colab.research.google.com/github/me/fork/blob/main/notebooks/99_x.ipynb"
+            in notebook.cells[0].source)
+    assert notebook.cells[1].source == ('%pip install --quiet '
+                                        '"gan-lessons @ git+https://github.com/me/fork"')
+    with pytest.raises(ValueError, match="expected a Colab badge"):
+        notebook_links.linked(nbformat.v4.new_notebook(cells=cells[:1]), "n.ipynb")
+
+
+def test_the_setup_cell_says_how_to_install_when_gan_utils_is_missing(monkeypatch):
+    path = results_table.ROOT / "notebooks" / "01_vanilla_gan.ipynb"
+    cell = next(c for c in nbformat.read(path, as_version=4).cells
+                if c.cell_type == "code" and "import gan_utils  # first" in c.source)
+    monkeypatch.setitem(sys.modules, "gan_utils", None)  # as if it were not installed
+    with pytest.raises(ModuleNotFoundError, match="make lab.*pip install -e"):
+        exec(cell.source, {})
