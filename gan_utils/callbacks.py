@@ -51,8 +51,7 @@ class SampleGrid(keras.callbacks.Callback):
         when it was taken; at most `max_frames` of them, evenly chosen (the first and the last
         always), so that a notebook showing it stays small. The last stays `hold_last` times
         longer."""
-        chosen = np.unique(np.linspace(0, len(self.frames) - 1,
-                                       min(max_frames, len(self.frames))).astype(int))
+        chosen = plotting.evenly_chosen(len(self.frames), max_frames)
         durations_ms = [seconds_per_frame * 1000] * len(chosen)
         durations_ms[-1] *= hold_last
         frames = [plotting.label_frame(self.frames[index].repeat(scale, axis=0)

@@ -11,8 +11,8 @@ from PIL import Image, ImageDraw, ImageFont
 from gan_utils import data
 
 __all__ = [
-    "image_grid", "label_frame", "plot_class_histogram", "plot_losses", "plot_losses_and_quality",
-    "show_images", "show_progress",
+    "evenly_chosen", "image_grid", "label_frame", "plot_class_histogram", "plot_losses",
+    "plot_losses_and_quality", "show_images", "show_progress",
 ]
 
 
@@ -122,11 +122,16 @@ def plot_losses_and_quality(history, judge_fd, keys=None, title="Losses and samp
     plt.show()
 
 
+def evenly_chosen(count, most):
+    """At most `most` indices of `count` items, evenly spread; the first and the last always."""
+    return np.unique(np.linspace(0, count - 1, min(most, count)).astype(int))
+
+
 def show_progress(frames, labels, max_frames=6, size=2.2):
     """A row of progress grids, evenly chosen among `frames` (first and last always shown)."""
     if len(frames) != len(labels):
         raise ValueError(f"got {len(frames)} frames but {len(labels)} labels.")
-    chosen = np.unique(np.linspace(0, len(frames) - 1, min(max_frames, len(frames))).astype(int))
+    chosen = evenly_chosen(len(frames), max_frames)
     _, axes = plt.subplots(1, len(chosen), figsize=(size * len(chosen), size), squeeze=False)
     for ax, index in zip(axes[0], chosen, strict=True):
         _show_grid(ax, frames[index], labels[index])

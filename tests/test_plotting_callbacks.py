@@ -210,3 +210,8 @@ def test_project_root_is_found_from_a_subfolder(tmp_path, monkeypatch):
     assert paths.project_root() == tmp_path
     assert paths.results_dir() == tmp_path / "results"
     assert paths.results_dir("smoke") == tmp_path / "artifacts" / "smoke_results"
+
+
+def test_evenly_chosen_keeps_the_ends_and_at_most_the_count_asked():
+    np.testing.assert_array_equal(plotting.evenly_chosen(9, 4), [0, 2, 5, 8])
+    np.testing.assert_array_equal(plotting.evenly_chosen(3, 16), [0, 1, 2])
