@@ -5,7 +5,9 @@ The Fréchet distance between two Gaussians fitted to feature sets (`feature_sta
 features), the distance to the nearest training sample (`nearest_neighbour_distances`; lessons
 02 and 07), and the sample-quality figures of lesson 07: KID's unbiased MMD (`mmd_unbiased`,
 `kernel_distance`), improved precision and recall (`precision_recall`) and the inception score
-(`inception_score`). None of them knows about digits or networks: they take arrays.
+(`inception_score`); and lesson 09's accuracy of an unsupervised code after the best one-to-one
+matching of its values to classes (`matched_accuracy`). None of them knows about digits or
+networks: they take arrays.
 """
 
 import numpy as np
@@ -15,6 +17,7 @@ __all__ = [
     "frechet_distance",
     "inception_score",
     "kernel_distance",
+    "matched_accuracy",
     "mmd_unbiased",
     "nearest_neighbour_distances",
     "nearest_neighbours",
@@ -164,3 +167,30 @@ def inception_score(class_probabilities, eps=1e-12):
     p_y = p_y_given_x.mean(axis=0)
     kl = np.sum(p_y_given_x * (np.log(p_y_given_x + eps) - np.log(p_y + eps)), axis=1)
     return float(np.exp(kl.mean()))
+
+
+# -- An unsupervised code against classes (lesson 09) -------------------------------------------
+
+
+def matched_accuracy(codes, classes, num_codes, num_classes):
+    """Accuracy of `codes` as a classifier of `classes` under the best one-to-one matching.
+
+    An unsupervised code numbers its clusters arbitrarily: code 3 may mean the digit 7. Count
+    the pairs in a confusion matrix C[code, class] and choose the assignment of codes to
+    classes that maximises the matched counts (the Hungarian algorithm, SciPy's
+    `linear_sum_assignment`); accuracy = matched counts / all. Needs num_codes ≤ num_classes.
+
+    Returns (accuracy, class_of_code, confusion): class_of_code[k] is the class matched to
+    code k, and confusion has its columns reordered so that code k's class is column k.
+    """
+    from scipy.optimize import linear_sum_assignment  # SciPy only where it is needed
+
+    if num_codes > num_classes:
+        raise ValueError(f"{num_codes} codes cannot match {num_classes} classes one to one")
+    confusion = np.zeros((num_codes, num_classes), dtype=np.int64)
+    np.add.at(confusion, (np.asarray(codes), np.asarray(classes)), 1)
+    code_index, class_index = linear_sum_assignment(confusion, maximize=True)
+    class_of_code = class_index[np.argsort(code_index)]
+    accuracy = confusion[code_index, class_index].sum() / confusion.sum()
+    rest = [c for c in range(num_classes) if c not in set(class_of_code)]
+    return float(accuracy), class_of_code, confusion[:, [*class_of_code, *rest]]

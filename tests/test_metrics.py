@@ -116,3 +116,35 @@ def test_nearest_neighbours_give_the_index_of_the_brute_force_nearest_row():
     np.testing.assert_array_equal(indices, brute_force)
     np.testing.assert_allclose(distances, np.linalg.norm(points - reference[indices], axis=1),
                                rtol=1e-9)
+
+
+# -- matched_accuracy (lesson 09) ---------------------------------------------------------------
+
+
+def test_matched_accuracy_undoes_a_permutation_of_the_codes():
+    rng = np.random.default_rng(0)
+    classes = rng.integers(0, 10, size=2000)
+    permutation = rng.permutation(10)
+    codes = permutation[classes]  # code permutation[c] always means class c
+    accuracy, class_of_code, confusion = metrics.matched_accuracy(codes, classes, 10, 10)
+    assert accuracy == 1.0
+    np.testing.assert_array_equal(class_of_code[permutation], np.arange(10))
+    assert np.trace(confusion) == 2000
+
+
+def test_matched_accuracy_counts_errors_and_is_near_chance_for_unrelated_codes():
+    classes = np.array([0, 0, 0, 1, 1, 1, 2, 2])
+    codes = np.array([2, 2, 1, 0, 0, 0, 1, 1])  # code 2 → class 0, 0 → 1, 1 → 2: one error
+    accuracy, class_of_code, confusion = metrics.matched_accuracy(codes, classes, 3, 3)
+    assert accuracy == pytest.approx(7 / 8)
+    np.testing.assert_array_equal(class_of_code, [1, 2, 0])
+    np.testing.assert_array_equal(confusion, [[3, 0, 0], [0, 2, 1], [0, 0, 2]])
+    rng = np.random.default_rng(1)
+    chance, _, _ = metrics.matched_accuracy(rng.integers(0, 10, 20_000),
+                                            rng.integers(0, 10, 20_000), 10, 10)
+    assert 0.1 < chance < 0.12  # the best matching of noise beats 1/10 only slightly
+
+
+def test_matched_accuracy_refuses_more_codes_than_classes():
+    with pytest.raises(ValueError, match="one to one"):
+        metrics.matched_accuracy([0, 11], [0, 1], 12, 10)
