@@ -1,13 +1,18 @@
 # One entry point: `make lab`, `make test`, `make lessons PROFILE=cpu`, `make benchmark`.
-# Each target first sets up .venv (python3 -m venv + pip install -e ".[dev]") if needed.
+# Each target first sets up .venv (python3 -m venv + pip install -e ".[dev]") if needed;
+# `make colab-test` uses a second one, .venv-colab, pinned to Colab's TensorFlow and Keras.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Colab's versions (checked 2026-08): the notebooks must run there unchanged.
+COLAB_PINS := tensorflow==2.20.0 keras==3.13.2
+COLAB_VENV := .venv-colab
+COLAB_BIN := $(COLAB_VENV)/bin
 PROFILE ?= cpu
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: setup lab test unit lessons benchmark readme export data lint clean
+.PHONY: setup colab-setup lab test colab-test unit lessons benchmark readme export data lint clean
 
 setup: $(VENV)/.installed
 
@@ -17,11 +22,23 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --quiet -e ".[dev]"
 	touch $@
 
+colab-setup: $(COLAB_VENV)/.installed
+
+$(COLAB_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_BIN)/python -m pip install --quiet --upgrade pip
+	$(COLAB_BIN)/python -m pip install --quiet --quiet $(COLAB_PINS) -e ".[dev]"
+	touch $@
+
 lab: setup  ## open the lessons in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
 test: setup  ## unit tests, then every notebook executed in the smoke profile
 	GAN_PROFILE=smoke $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --durations=5
+
+colab-test: colab-setup  ## every notebook under Colab's versions, in the gpu profile's dry run
+	$(COLAB_BIN)/python -c "import tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
+	GAN_PROFILE=gpu GAN_DRY_RUN=1 $(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
 
 unit: setup  ## unit tests only
 	$(BIN)/python -m pytest tests
@@ -46,4 +63,4 @@ lint: setup
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf artifacts .pytest_cache
+	rm -rf artifacts .pytest_cache .venv-colab

@@ -181,7 +181,7 @@ def matched_accuracy(codes, classes, num_codes, num_classes):
     `linear_sum_assignment`); accuracy = matched counts / all. Needs num_codes ≤ num_classes.
 
     Returns (accuracy, class_of_code, confusion): class_of_code[k] is the class matched to
-    code k, and confusion has its columns reordered so that code k's class is column k.
+    code k, and confusion[k, c] counts the samples of code k read as class c.
     """
     from scipy.optimize import linear_sum_assignment  # SciPy only where it is needed
 
@@ -192,5 +192,4 @@ def matched_accuracy(codes, classes, num_codes, num_classes):
     code_index, class_index = linear_sum_assignment(confusion, maximize=True)
     class_of_code = class_index[np.argsort(code_index)]
     accuracy = confusion[code_index, class_index].sum() / confusion.sum()
-    rest = [c for c in range(num_classes) if c not in set(class_of_code)]
-    return float(accuracy), class_of_code, confusion[:, [*class_of_code, *rest]]
+    return float(accuracy), class_of_code, confusion

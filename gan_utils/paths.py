@@ -26,13 +26,23 @@ def project_root():
     return cwd
 
 
-def results_dir(profile=None):
-    """results/, where lessons write their figures; a smoke run writes to artifacts/ instead.
+def _is_test_run(profile):
+    """Smoke runs and dry runs (GAN_DRY_RUN) are the test suite's: they keep their figures and
+    samples apart, so that they never overwrite a real run's."""
+    from gan_utils import profiles  # a plain module; imported here to keep paths standalone
 
-    Smoke runs are the test suite's: they must never overwrite the committed figures.
-    """
-    if profile == "smoke":
-        return artifacts_dir("smoke_results")
+    return profile == "smoke" or (profile is not None and profiles.dry_run())
+
+
+def _test_run_name(profile):
+    return "smoke" if profile == "smoke" else f"{profile}_dry"
+
+
+def results_dir(profile=None):
+    """results/, where lessons write their figures; a smoke or dry run writes to artifacts/
+    (artifacts/smoke_results/, artifacts/gpu_dry_results/) instead."""
+    if _is_test_run(profile):
+        return artifacts_dir(f"{_test_run_name(profile)}_results")
     return project_root() / "results"
 
 
@@ -48,9 +58,12 @@ def artifacts_dir(lesson=None):
 def samples_path(lesson, profile=None):
     """artifacts/<lesson>/samples.npz, the samples a lesson leaves for lesson 07.
 
-    A smoke run's samples go to artifacts/smoke_samples/<lesson>/ instead, so that running the
-    test suite never replaces a real run's samples with a few hundred steps' worth.
+    Without a profile: a real run's samples, the ones lesson 07 reads in any profile.
+
+    A smoke or dry run's samples go to artifacts/smoke_samples/<lesson>/ (or gpu_dry_samples/)
+    instead, so that running the test suite never replaces a real run's samples with a few
+    hundred steps' worth.
     """
-    if profile == "smoke":
-        return artifacts_dir(f"smoke_samples/{lesson}") / "samples.npz"
+    if _is_test_run(profile):
+        return artifacts_dir(f"{_test_run_name(profile)}_samples/{lesson}") / "samples.npz"
     return artifacts_dir(lesson) / "samples.npz"

@@ -7,14 +7,48 @@
 | gpu     | Colab, a workstation  | full quality                         |
 
 Without `GAN_PROFILE` the profile is `gpu` when TensorFlow sees a GPU, else `cpu`.
+
+`GAN_DRY_RUN=1` beside a profile runs that profile's row (its data source, batch sizes, widths,
+every branch it takes) with the smoke row's amounts of work: its epoch, step and sample
+counts. The test suite runs every notebook this way in the `gpu` profile, so that the code a
+Colab GPU runs has run before anyone opens it there.
 """
 
 import os
 
 PROFILES = ("smoke", "cpu", "gpu")
 ENV_VAR = "GAN_PROFILE"
+DRY_RUN_VAR = "GAN_DRY_RUN"
+# Budget keys that say how much work to do, by the end of their name. A dry run takes these
+# from the smoke row. `ema` belongs here: a weight average's horizon, 1 / (1 − ema) steps,
+# must fit the run's length. So does `quality_bar`: smoke-sized training cannot reach it.
+WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "set_size",
+                    "kid_subset", "batches", "ema", "quality_bar")
 
-__all__ = ["PROFILES", "current_profile", "select_budget"]
+__all__ = ["PROFILES", "current_profile", "dry_run", "select_budget"]
+
+
+def dry_run():
+    """Whether `GAN_DRY_RUN` asks for a dry run (1, true or yes)."""
+    return os.environ.get(DRY_RUN_VAR, "").strip().lower() in ("1", "true", "yes")
+
+
+def _is_work_key(key):
+    return key.endswith(WORK_KEY_ENDINGS)
+
+
+def with_smoke_work(row, smoke_row):
+    """`row` with every work key (and nested schedule) replaced by the smoke row's value."""
+    cut = {}
+    for key, value in row.items():
+        smoke_value = smoke_row.get(key)
+        if isinstance(value, dict) and isinstance(smoke_value, dict):
+            cut[key] = with_smoke_work(value, smoke_value)
+        elif _is_work_key(key) and key in smoke_row:
+            cut[key] = smoke_value
+        else:
+            cut[key] = value
+    return cut
 
 
 def _default_profile():
@@ -44,7 +78,8 @@ def select_budget(budgets, profile=None, verbose=True):
         profile: overrides `GAN_PROFILE` when given.
 
     Returns:
-        (profile name, that profile's budget dict).
+        (profile name, that profile's budget dict). In a dry run (`GAN_DRY_RUN=1`) the dict
+        holds the smoke row's amounts of work (`with_smoke_work`).
     """
     profile = profile or current_profile()
     if profile not in PROFILES:
@@ -53,7 +88,11 @@ def select_budget(budgets, profile=None, verbose=True):
     if missing:
         raise ValueError(f"the budget table has no row for {', '.join(missing)}.")
     budget = dict(budgets[profile])
+    is_dry = dry_run() and profile != "smoke"
+    if is_dry:
+        budget = with_smoke_work(budget, budgets["smoke"])
     if verbose:
         settings = ", ".join(f"{key}={value}" for key, value in budget.items())
-        print(f"Run profile: {profile} ({settings})")
+        kind = ", dry run: smoke-sized work" if is_dry else ""
+        print(f"Run profile: {profile}{kind} ({settings})")
     return profile, budget

@@ -30,7 +30,7 @@ def notebook_title(path):
 
 # How the table names the models of a lesson that compares several (results' nested metrics).
 MODEL_NAMES = {"wgan_gp": "WGAN-GP", "wgan": "WGAN (weight clipping)",
-               "lesson01_losses": "lesson 01's losses"}
+               "lesson01_losses": "lesson 01's losses", "control": "control (λ = 0)"}
 
 
 def quality(metrics):
@@ -70,6 +70,10 @@ def quality(metrics):
         parts.append(f"{metrics['replicas']} replicas: {metrics['steps_per_second_mirrored']:.1f}"
                      f" steps/s, losses equal one device's to"
                      f" {metrics['mirrored_loss_difference']:.0e}")
+    if "code_accuracy" in metrics:
+        rhos = [abs(value) for key, value in metrics.items() if key.startswith("rho_")]
+        parts.append(f"code c1 → class, matched accuracy {metrics['code_accuracy']:.1%}"
+                     + (f"; strongest |ρ| slant/width {max(rhos):.2f}" if rhos else ""))
     if "cas" in metrics:
         parts.append(
             f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"

@@ -254,16 +254,28 @@ def test_offline_fallback_is_one_clean_line_without_trying_keras(monkeypatch, ca
                    "connection to storage.googleapis.com)\n")
 
 
-def test_a_downloaded_file_is_read_without_the_network(monkeypatch, tmp_path):
+def write_keras_mnist_file(bundled):
+    """A file of keras.datasets.mnist's format (x_train, y_train, x_test, y_test), made from
+    the bundled digits, where Keras keeps its download."""
+    data.keras_mnist_file().parent.mkdir(parents=True, exist_ok=True)
+    np.savez(data.keras_mnist_file(), x_train=bundled["x_train"], y_train=bundled["y_train"],
+             x_test=bundled["x_test"], y_test=bundled["y_test"])
+
+
+def test_auto_takes_the_full_mnist_branch_from_a_downloaded_file_offline(monkeypatch, capsys,
+                                                                          tmp_path, bundled):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert data.keras_mnist_file() == tmp_path / "datasets" / "mnist.npz"
-    data.keras_mnist_file().parent.mkdir(parents=True)
-    data.keras_mnist_file().touch()
+    write_keras_mnist_file(bundled)
     monkeypatch.setattr(data, "_check_reachable", lambda: pytest.fail("probed the network"))
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: (
-        (np.zeros((2, 28, 28)), np.zeros(2)), (np.zeros((1, 28, 28)), np.zeros(1))))
-    images, _ = data.load_mnist("train", source="keras", verbose=False)
-    assert images.shape == (2, 28, 28)
+    # Keras' loader would check the file's hash and download again: it must not be called.
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: pytest.fail("Keras loader"))
+    images, labels = data.load_mnist("test", source="auto")
+    assert capsys.readouterr().out == (
+        "MNIST: full keras.datasets.mnist, 7,996 train / 2,004 held-out digits\n")
+    np.testing.assert_array_equal(images, bundled["x_test"])
+    np.testing.assert_array_equal(labels, bundled["y_test"])
+    assert not images.flags.writeable
 
 
 def test_load_mnist_auto_uses_keras_when_available(monkeypatch, capsys, reachable):

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_utils.lessons import conditional_gan, dcgan, mode_collapse, vanilla_gan, wgan
+from gan_utils.lessons import conditional_gan, dcgan, infogan, mode_collapse, vanilla_gan, wgan
 
 
 def digits(count=8, conditional=False):
@@ -69,14 +69,23 @@ def mixture_gan():
     return model, points
 
 
+def info_gan():
+    model = infogan.InfoGAN(infogan.build_generator(width=4),
+                            infogan.build_discriminator(width=4), information_weight=0.5,
+                            eval_size=20)
+    return model, digits()
+
+
 MODELS = {"vanilla_gan": vanilla, "dcgan": dcgan_pair, "conditional_gan": conditional,
-          "wgan": clipped_wgan, "wgan_gp": wgan_gp, "mixture_gan": mixture_gan}
+          "wgan": clipped_wgan, "wgan_gp": wgan_gp, "mixture_gan": mixture_gan,
+          "infogan": info_gan}
 
 RELOAD = textwrap.dedent("""
     import json, sys
     import keras, numpy as np
     import gan_utils.lessons.conditional_gan, gan_utils.lessons.mode_collapse  # registers
     import gan_utils.lessons.vanilla_gan, gan_utils.lessons.wgan  # the lessons' classes
+    import gan_utils.lessons.infogan
     folder = sys.argv[1]
     report = {}
     for name in json.loads(sys.argv[2]):
@@ -134,6 +143,52 @@ def test_exported_configuration_survives_the_round_trip(saved_models):
     mixture = trained["mixture_gan"]
     assert mixture.seeds == 3 and mixture.get_config()["scale"] == 4.0
     assert mixture.sample(5).shape == (5, 3, 2)
+    info = trained["infogan"]
+    assert info.get_config()["information_weight"] == 0.5
+    assert info.latent_dim == infogan.NOISE_DIM  # z alone; the codes are drawn apart
+
+
+def test_infogan_information_loss_is_the_cross_entropy_plus_half_the_squared_error():
+    model, _ = info_gan()
+    categories = np.array([3, 7], dtype="int32")
+    continuous = np.array([[0.5, -1.0], [0.0, 0.2]], dtype="float32")
+    logits = np.zeros((2, infogan.NUM_CATEGORIES), "float32")
+    logits[0, 3] = 2.0  # Q fairly sure of the right code for the first sample
+    means = np.array([[0.0, -1.0], [0.4, 0.2]], dtype="float32")
+    loss, bound = model.information_loss(np.concatenate([logits, means], axis=1),
+                                         categories, continuous)
+    log_q = [2.0 - np.log(np.exp(2.0) + 9), -np.log(10.0)]  # log softmax at the true code
+    gaussian = np.mean([0.5 * 0.5**2, 0.5 * 0.4**2])  # ½ (c − μ)², summed over the codes
+    assert float(loss) == pytest.approx(-np.mean(log_q) + gaussian, rel=1e-5)
+    assert float(bound) == pytest.approx(np.log(10.0) + np.mean(log_q), rel=1e-5)
+
+
+def test_infogan_inputs_put_the_codes_after_z():
+    model, _ = info_gan()
+    z = np.zeros((3, infogan.NOISE_DIM), "float32")
+    inputs = model.generator_inputs(z, categories=[0, 4, 9],
+                                    continuous=[[0.1, 0.2], [0.0, 0.0], [-1.0, 1.0]])
+    assert inputs.shape == (3, infogan.NOISE_DIM + infogan.CODE_DIM)
+    one_hot = inputs[:, infogan.NOISE_DIM:infogan.NOISE_DIM + infogan.NUM_CATEGORIES]
+    np.testing.assert_array_equal(one_hot.argmax(axis=1), [0, 4, 9])
+    np.testing.assert_allclose(inputs[2, -2:], [-1.0, 1.0])
+    default = model.generator_inputs(np.zeros((20, infogan.NOISE_DIM), "float32"))
+    rows = default[:, infogan.NOISE_DIM:infogan.NOISE_DIM + infogan.NUM_CATEGORIES].argmax(1)
+    np.testing.assert_array_equal(rows, np.repeat(np.arange(10), 2))  # one code per grid row
+
+
+def test_infogan_control_leaves_q_untrained_and_infogan_trains_it():
+    q_heads = {}
+    for weight in (0.0, 1.0):
+        keras.utils.set_random_seed(0)
+        model = infogan.InfoGAN(infogan.build_generator(width=4),
+                                infogan.build_discriminator(width=4), information_weight=weight)
+        model.compile(*adam_pair())
+        before = [w.copy() for w in model.discriminator.get_layer("q_head").get_weights()]
+        model.fit(digits(), batch_size=8, epochs=2, verbose=0, shuffle=False)
+        after = model.discriminator.get_layer("q_head").get_weights()
+        q_heads[weight] = all(np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+    assert q_heads == {0.0: True, 1.0: False}
 
 
 def test_minibatch_std_has_a_finite_gradient_for_identical_samples():

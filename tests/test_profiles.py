@@ -44,3 +44,56 @@ def test_selected_budget_is_a_copy():
     _, budget = profiles.select_budget(BUDGETS, profile="cpu", verbose=False)
     budget["epochs"] = 0
     assert BUDGETS["cpu"]["epochs"] == 10
+
+
+NESTED_BUDGETS = {
+    "smoke": dict(data="bundled", batch_size=8, epochs=2, steps_per_epoch=40, width=8,
+                  judge_sample=500, ema=0.9, quality_bar=False,
+                  schedules={"ring": dict(steps=300, batch=64)}),
+    "cpu": dict(data="auto", batch_size=16, epochs=10, steps_per_epoch=400, width=16,
+                judge_sample=1000, ema=0.995, quality_bar=True,
+                schedules={"ring": dict(steps=4000, batch=256)}),
+    "gpu": dict(data="auto", batch_size=64, epochs=50, steps_per_epoch=500, width=32,
+                judge_sample=2000, ema=0.999, quality_bar=True, photos=True,
+                schedules={"ring": dict(steps=25000, batch=256)}),
+}
+
+
+def test_dry_run_keeps_the_profile_row_and_takes_the_smoke_amounts_of_work(monkeypatch, capsys):
+    monkeypatch.setenv("GAN_PROFILE", "gpu")
+    monkeypatch.setenv("GAN_DRY_RUN", "1")
+    profile, budget = profiles.select_budget(NESTED_BUDGETS)
+    assert profile == "gpu"
+    # What the gpu row builds and which branches it takes stay the gpu row's ...
+    assert (budget["data"], budget["batch_size"], budget["width"], budget["photos"]) == (
+        "auto", 64, 32, True)
+    assert budget["schedules"]["ring"]["batch"] == 256
+    # ... how much work it does is the smoke row's.
+    assert (budget["epochs"], budget["steps_per_epoch"], budget["judge_sample"]) == (2, 40, 500)
+    assert budget["schedules"]["ring"]["steps"] == 300
+    assert budget["ema"] == 0.9 and budget["quality_bar"] is False
+    assert "gpu, dry run" in capsys.readouterr().out
+    assert NESTED_BUDGETS["gpu"]["epochs"] == 50  # the table itself is untouched
+
+
+@pytest.mark.parametrize("value", ["", "0", "no"])
+def test_without_the_switch_a_profile_runs_in_full(monkeypatch, value):
+    monkeypatch.setenv("GAN_DRY_RUN", value)
+    assert not profiles.dry_run()
+    assert profiles.select_budget(NESTED_BUDGETS, profile="gpu", verbose=False)[1] == (
+        NESTED_BUDGETS["gpu"])
+
+
+def test_dry_runs_write_their_figures_and_samples_apart(monkeypatch, tmp_path):
+    from gan_utils import paths
+
+    monkeypatch.setenv("GAN_LESSONS_ROOT", str(tmp_path))
+    monkeypatch.delenv("GAN_DRY_RUN", raising=False)
+    assert paths.results_dir("gpu") == tmp_path / "results"
+    monkeypatch.setenv("GAN_DRY_RUN", "1")
+    assert paths.results_dir("gpu") == tmp_path / "artifacts" / "gpu_dry_results"
+    assert paths.samples_path("01_vanilla_gan", "gpu") == (
+        tmp_path / "artifacts" / "gpu_dry_samples" / "01_vanilla_gan" / "samples.npz")
+    # Asked for no profile in particular, lesson 07 reads a real run's samples, dry run or not.
+    assert paths.samples_path("01_vanilla_gan") == (
+        tmp_path / "artifacts" / "01_vanilla_gan" / "samples.npz")

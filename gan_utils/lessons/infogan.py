@@ -1,0 +1,120 @@
+"""Reusable code of Lesson 09 — InfoGAN: codes that find the digit, its slant and its width.
+
+Exported from the `# @save` cells of notebooks/09_infogan.ipynb by scripts/export_lessons.py.
+Do not edit: change the notebook's `# @save` cells and run `make export`.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers, ops
+
+import gan_utils
+from gan_utils.lessons import dcgan
+from gan_utils.losses import discriminator_loss, generator_loss
+
+NOISE_DIM = 62       # z
+NUM_CATEGORIES = 10  # c1 ~ Cat(10)
+NUM_CONTINUOUS = 2   # c2, c3 ~ U(-1, 1)
+CODE_DIM = NUM_CATEGORIES + NUM_CONTINUOUS
+
+
+def build_generator(width=dcgan.WIDTH):
+    """Lesson 02's generator on [z, one-hot c1, c2, c3]: 62 + 10 + 2 = 74 inputs."""
+    return dcgan.build_generator(latent_dim=NOISE_DIM + CODE_DIM, width=width)
+
+
+def build_discriminator(width=dcgan.WIDTH):
+    """Lesson 02's discriminator with a second head: x → [D's logit, Q's 10 logits and 2 means]."""
+    lesson02 = dcgan.build_discriminator(width=width)
+    image = keras.Input((28, 28, 1), name="image")
+    features = image
+    for layer in lesson02.layers[:-1]:  # the shared body, up to Flatten
+        features = layer(features)
+    logit = lesson02.layers[-1](features)  # D's head: lesson 02's last dense layer
+    h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.DCGAN_INIT)(features)
+    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
+    code_outputs = layers.Dense(CODE_DIM, kernel_initializer=dcgan.DCGAN_INIT, dtype="float32",
+                                name="q_head")(h)
+    return keras.Model(image, [logit, code_outputs], name="discriminator_and_q")
+
+
+@keras.saving.register_keras_serializable(package="lesson09")
+class InfoGAN(gan_utils.GAN):
+    """Lesson 01's game plus λ · L_I(G, Q); the discriminator returns [D's logit, Q's outputs]."""
+
+    loss_names = ("d_loss", "g_loss", "information_loss", "lower_bound")
+
+    def __init__(self, generator, discriminator, information_weight=1.0, **kwargs):
+        kwargs.setdefault("latent_dim", NOISE_DIM)  # z; the codes are drawn apart from it
+        super().__init__(generator, discriminator, **kwargs)
+        self.information_weight = information_weight
+
+    def sample_codes(self, batch_size):
+        """c1 uniform over the categories, c2, c3 uniform on [-1, 1] (this replica's share)."""
+        def draw(n):
+            categories = keras.random.randint((n,), 0, NUM_CATEGORIES, seed=self.seed_generator)
+            continuous = keras.random.uniform((n, NUM_CONTINUOUS), -1.0, 1.0,
+                                              seed=self.seed_generator)
+            return categories, continuous
+        return self.replica_share(draw, batch_size)
+
+    @staticmethod
+    def generator_input(z, categories, continuous):
+        """[z, one-hot c1, c2, c3]: the 74 numbers G reads."""
+        return ops.concatenate([z, ops.one_hot(categories, NUM_CATEGORIES), continuous], axis=-1)
+
+    def information_loss(self, code_outputs, categories, continuous):
+        """−E[log Q(c | x)] up to a constant, and L_I of c1 = log K − its cross-entropy."""
+        logits, means = code_outputs[:, :NUM_CATEGORIES], code_outputs[:, NUM_CATEGORIES:]
+        cross_entropy = ops.mean(keras.losses.sparse_categorical_crossentropy(
+            categories, logits, from_logits=True))  # −E[log Q(c1 | x)]
+        gaussian = ops.mean(ops.sum(0.5 * ops.square(continuous - means), axis=-1))  # σ = 1
+        lower_bound = np.log(NUM_CATEGORIES) - cross_entropy  # L_I(G, Q) for c1
+        return cross_entropy + gaussian, lower_bound
+
+    def fakes(self, batch_size):
+        categories, continuous = self.sample_codes(batch_size)
+        z = self.sample_latents(batch_size)
+        images = self.generator(self.generator_input(z, categories, continuous), training=True)
+        return images, categories, continuous
+
+    def train_step(self, real_images):
+        batch_size = ops.shape(real_images)[0]
+
+        # 1. D and Q: minimise L_D + λ · (−E[log Q(c | G(z, c))])
+        fake_images, categories, continuous = self.fakes(batch_size)
+        with tf.GradientTape() as tape:
+            real_logits, _ = self.discriminator(real_images, training=True)
+            fake_logits, code_outputs = self.discriminator(fake_images, training=True)
+            d_loss = discriminator_loss(real_logits, fake_logits)
+            information, _ = self.information_loss(code_outputs, categories, continuous)
+            total = d_loss + self.information_weight * information
+        d_weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(total, d_weights), d_weights)
+
+        # 2. G: minimise L_G + λ · (−E[log Q(c | G(z, c))]), with fresh z and c
+        with tf.GradientTape() as tape:
+            fake_images, categories, continuous = self.fakes(batch_size)
+            fake_logits, code_outputs = self.discriminator(fake_images, training=True)
+            g_loss = generator_loss(fake_logits)
+            information, lower_bound = self.information_loss(code_outputs, categories,
+                                                             continuous)
+            total = g_loss + self.information_weight * information
+        g_weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(total, g_weights), g_weights)
+        return self.update_trackers(d_loss=d_loss, g_loss=g_loss, information_loss=information,
+                                    lower_bound=lower_bound)
+
+    def generator_inputs(self, latents, categories=None, continuous=None):
+        """For generate() and the progress grid: c1 = 0…9 in turn, c2 = c3 = 0 unless given."""
+        count = len(latents)
+        if categories is None:
+            categories = np.arange(count) // max(count // NUM_CATEGORIES, 1) % NUM_CATEGORIES
+        if continuous is None:
+            continuous = np.zeros((count, NUM_CONTINUOUS), "float32")
+        one_hot = np.eye(NUM_CATEGORIES, dtype="float32")[np.asarray(categories)]
+        return np.concatenate([latents, one_hot, np.asarray(continuous, "float32")], axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "information_weight": self.information_weight}
