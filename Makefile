@@ -37,7 +37,7 @@ test: setup  ## unit tests, then every notebook executed in the smoke profile
 	GAN_PROFILE=smoke $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --durations=5
 
 colab-test: colab-setup  ## every notebook under Colab's versions, in the gpu profile's dry run
-	$(COLAB_BIN)/python -c "import tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
+	$(COLAB_BIN)/python -c "import gan_utils, tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
 	GAN_PROFILE=gpu GAN_DRY_RUN=1 $(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
 
 unit: setup  ## unit tests only

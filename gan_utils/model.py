@@ -250,13 +250,15 @@ class GAN(AdversarialModel):
             raise ValueError("g_optimizer keeps no weight average: create it with use_ema=True")
         self.g_optimizer.finalize_variable_values(self.generator_variables)  # θ ← θ̄
         rng = np.random.default_rng(seed)
-        inputs = [
-            self.generator_inputs(
-                rng.standard_normal((batch_size, *self.latent_shape)).astype("float32")
-            )
-            for _ in range(batches)
-        ]
+        inputs = [self.training_like_inputs(rng, batch_size) for _ in range(batches)]
         recompute_batch_norm_statistics(self.generator, inputs)
+
+    def training_like_inputs(self, rng, batch_size):
+        """A batch of G's inputs drawn as training draws them, from a NumPy generator: fresh z
+        and the default conditions. A model whose defaults differ from training's (lesson 09's
+        codes) draws its own here, so that batch norm's statistics fit what G was trained on."""
+        z = rng.standard_normal((batch_size, *self.latent_shape)).astype("float32")
+        return self.generator_inputs(z)
 
     def get_config(self):
         config = super().get_config()

@@ -20,10 +20,11 @@ PROFILES = ("smoke", "cpu", "gpu")
 ENV_VAR = "GAN_PROFILE"
 DRY_RUN_VAR = "GAN_DRY_RUN"
 # Budget keys that say how much work to do, by the end of their name. A dry run takes these
-# from the smoke row. `ema` belongs here: a weight average's horizon, 1 / (1 − ema) steps,
-# must fit the run's length. So does `quality_bar`: smoke-sized training cannot reach it.
+# from the smoke row. `seeds` counts repeated trainings. `ema` belongs here: a weight
+# average's horizon, 1 / (1 − ema) steps, must fit the run's length. So does `quality_bar`:
+# smoke-sized training cannot reach it.
 WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "set_size",
-                    "kid_subset", "batches", "ema", "quality_bar")
+                    "kid_subset", "batches", "seeds", "ema", "quality_bar")
 
 __all__ = ["PROFILES", "current_profile", "dry_run", "select_budget"]
 

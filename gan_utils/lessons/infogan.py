@@ -25,15 +25,16 @@ def build_generator(width=dcgan.WIDTH):
 
 
 def build_discriminator(width=dcgan.WIDTH):
-    """Lesson 02's discriminator with a second head: x → [D's logit, Q's 10 logits and 2 means]."""
+    """Lesson 02's discriminator with a second head: x → [D's logit, Q's logits and means]."""
     lesson02 = dcgan.build_discriminator(width=width)
     image = keras.Input((28, 28, 1), name="image")
     features = image
     for layer in lesson02.layers[:-1]:  # the shared body, up to Flatten
         features = layer(features)
     logit = lesson02.layers[-1](features)  # D's head: lesson 02's last dense layer
-    h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.DCGAN_INIT)(features)
-    h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))
+    h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.DCGAN_INIT,
+                     name="q_hidden")(features)
+    h = layers.LeakyReLU(0.2)(layers.BatchNormalization(name="q_norm")(h))
     code_outputs = layers.Dense(CODE_DIM, kernel_initializer=dcgan.DCGAN_INIT, dtype="float32",
                                 name="q_head")(h)
     return keras.Model(image, [logit, code_outputs], name="discriminator_and_q")
@@ -41,7 +42,11 @@ def build_discriminator(width=dcgan.WIDTH):
 
 @keras.saving.register_keras_serializable(package="lesson09")
 class InfoGAN(gan_utils.GAN):
-    """Lesson 01's game plus λ · L_I(G, Q); the discriminator returns [D's logit, Q's outputs]."""
+    """Lesson 01's game plus λ · L_I(G, Q); the discriminator returns [D's logit, Q's outputs].
+
+    Q always learns to read the code; `information_weight` (λ) is how much G is rewarded for
+    making it readable. λ = 0 is the control of Chen et al.'s Figure 1.
+    """
 
     loss_names = ("d_loss", "g_loss", "information_loss", "lower_bound")
 
@@ -82,18 +87,18 @@ class InfoGAN(gan_utils.GAN):
     def train_step(self, real_images):
         batch_size = ops.shape(real_images)[0]
 
-        # 1. D and Q: minimise L_D + λ · (−E[log Q(c | G(z, c))])
+        # 1. D and Q: minimise L_D − E[log Q(c | G(z, c))]
         fake_images, categories, continuous = self.fakes(batch_size)
         with tf.GradientTape() as tape:
             real_logits, _ = self.discriminator(real_images, training=True)
             fake_logits, code_outputs = self.discriminator(fake_images, training=True)
             d_loss = discriminator_loss(real_logits, fake_logits)
             information, _ = self.information_loss(code_outputs, categories, continuous)
-            total = d_loss + self.information_weight * information
+            total = d_loss + information
         d_weights = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(total, d_weights), d_weights)
 
-        # 2. G: minimise L_G + λ · (−E[log Q(c | G(z, c))]), with fresh z and c
+        # 2. G: minimise L_G + λ · (−E[log Q(c | G(z, c))]), with fresh z and c (λ = 0: L_G)
         with tf.GradientTape() as tape:
             fake_images, categories, continuous = self.fakes(batch_size)
             fake_logits, code_outputs = self.discriminator(fake_images, training=True)
@@ -115,6 +120,12 @@ class InfoGAN(gan_utils.GAN):
             continuous = np.zeros((count, NUM_CONTINUOUS), "float32")
         one_hot = np.eye(NUM_CATEGORIES, dtype="float32")[np.asarray(categories)]
         return np.concatenate([latents, one_hot, np.asarray(continuous, "float32")], axis=-1)
+
+    def training_like_inputs(self, rng, batch_size):
+        """Codes drawn as in training (for batch norm's statistics of the averaged weights)."""
+        z = rng.standard_normal((batch_size, NOISE_DIM)).astype("float32")
+        return self.generator_inputs(z, rng.integers(0, NUM_CATEGORIES, batch_size),
+                                     rng.uniform(-1, 1, (batch_size, NUM_CONTINUOUS)))
 
     def get_config(self):
         return {**super().get_config(), "information_weight": self.information_weight}
