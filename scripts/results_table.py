@@ -33,11 +33,16 @@ MODEL_NAMES = {"wgan_gp": "WGAN-GP", "wgan": "WGAN (weight clipping)",
                "lesson01_losses": "lesson 01's losses", "control": "control (λ = 0)"}
 
 
+def model_name(key):
+    """A results key in words: "wgan_gp" → "WGAN-GP", "infogan_seed_0" → "InfoGAN seed 0"."""
+    return MODEL_NAMES.get(key, key.replace("_", " ").replace("infogan", "InfoGAN"))
+
+
 def quality(metrics):
     """The headline figures of a lesson, in words a reader can compare."""
     models = {name: value for name, value in metrics.items() if isinstance(value, dict)}
     if models:  # one line per model: {"wgan_gp": {...}, "wgan": {...}}
-        return "<br>".join(f"{MODEL_NAMES.get(name, name.replace('_', ' '))}: {quality(figures)}"
+        return "<br>".join(f"{model_name(name)}: {quality(figures)}"
                            for name, figures in models.items())
     parts = []
     if "judge_fd" in metrics and "fd_ratio_to_blurred" not in metrics:
@@ -72,8 +77,10 @@ def quality(metrics):
                      f" {metrics['mirrored_loss_difference']:.0e}")
     if "code_accuracy" in metrics:
         rhos = [abs(value) for key, value in metrics.items() if key.startswith("rho_")]
+        # (no "|" here: the text goes into a Markdown table cell)
         parts.append(f"code c1 → class, matched accuracy {metrics['code_accuracy']:.1%}"
-                     + (f"; strongest |ρ| slant/width {max(rhos):.2f}" if rhos else ""))
+                     + (f"; strongest rank correlation with slant or width ±{max(rhos):.2f}"
+                        if rhos else ""))
     if "cas" in metrics:
         parts.append(
             f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"
