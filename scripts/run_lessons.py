@@ -22,6 +22,7 @@ from gan_utils.profiles import PROFILES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import results_table  # noqa: E402
+import syllabus  # noqa: E402
 
 
 def final_line_state(text):
@@ -99,6 +100,7 @@ def main():
         print(f"  done in {seconds:.0f} s", flush=True)
     results_table.update_readme()
     results_table.update_notebook_headers(args.notebooks)
+    syllabus.main([])  # its run times come from the same results
 
 
 if __name__ == "__main__":

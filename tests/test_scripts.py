@@ -204,3 +204,16 @@ def test_the_setup_cell_says_how_to_install_when_gan_utils_is_missing(monkeypatc
     monkeypatch.setitem(sys.modules, "gan_utils", None)  # as if it were not installed
     with pytest.raises(ModuleNotFoundError, match="make lab.*pip install -e"):
         exec(cell.source, {})
+
+
+def test_syllabus_is_current_and_built_from_the_notebooks_and_results():
+    from conftest import ROOT
+
+    syllabus = import_from("scripts", "syllabus")
+    assert syllabus.main(["--check"]) == 0, "run python scripts/syllabus.py"
+    text = (ROOT / "SYLLABUS.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"(notebooks/{path.name})" in text, path.name
+        result = json.loads((ROOT / "results" / f"{path.stem}.json").read_text(encoding="utf-8"))
+        assert f"{result['wall_seconds'] / 60:.1f} min" in text, path.stem
+    assert "| 1 | 01, 02 | 01: Minimax loss" in text  # homework: each lesson's first exercise
