@@ -29,7 +29,7 @@ def project_root():
 def _is_test_run(profile):
     """Smoke runs and dry runs (GAN_DRY_RUN) are the test suite's: they keep their figures and
     samples apart, so that they never overwrite a real run's."""
-    from gan_utils import profiles  # a plain module; imported here to keep paths standalone
+    from gan_utils import profiles
 
     return profile == "smoke" or (profile is not None and profiles.dry_run())
 

@@ -26,7 +26,7 @@ DRY_RUN_VAR = "GAN_DRY_RUN"
 WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "set_size",
                     "kid_subset", "batches", "seeds", "ema", "quality_bar")
 
-__all__ = ["PROFILES", "current_profile", "dry_run", "select_budget"]
+__all__ = ["PROFILES", "current_profile", "dry_run", "select_budget", "with_smoke_work"]
 
 
 def dry_run():
