@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from results_table import notebook_title
 
 ROOT = Path(__file__).resolve().parent.parent
 SYLLABUS = ROOT / "SYLLABUS.md"
@@ -47,10 +48,6 @@ def markdown_cells(notebook):
 
 def code_cells(notebook):
     return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-
-
-def title(notebook):
-    return markdown_cells(notebook)[0].splitlines()[0].lstrip("# ").strip()
 
 
 def first_sentence(notebook):
@@ -126,9 +123,10 @@ def build():
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         needs = prerequisites(notebook, modules)
-        weeks.append((path.stem[:2], exercises(notebook)))
+        titles = exercises(notebook)
+        weeks.append((path.stem[:2], titles))
         lines += [
-            f"## [{title(notebook)}](notebooks/{path.name})",
+            f"## [{notebook_title(path)}](notebooks/{path.name})",
             "",
             first_sentence(notebook),
             "",
@@ -136,7 +134,7 @@ def build():
             f"- **`cpu` run:** {run_time(path.stem)}",
             "- **You will learn:**",
             *[f"  - {objective}" for objective in learning_objectives(notebook)],
-            f"- **Exercises:** {'; '.join(exercises(notebook)) or 'none'}",
+            f"- **Exercises:** {'; '.join(titles) or 'none'}",
             "",
         ]
     return "\n".join(lines) + "\n" + COURSE_INTRO + "\n" + course_weeks(weeks) + "\n" + WORKSHOP
