@@ -5,7 +5,9 @@ needs moves here, with unit tests, and the code a later lesson reuses is exporte
 notebooks into `gan_utils.lessons`. Modules: `model` (the `AdversarialModel` and `GAN` bases),
 `data` (MNIST), `domains` (CycleGAN's restyled digits), `mixtures` (2-D mixtures, mode
 statistics), `losses`, `profiles`, `metrics` (the formulas), `judging` (the judge), `plotting`,
-`callbacks`, `paths`, `history` (CycleGAN's image history), `scaling` (devices and throughput).
+`callbacks`, `paths`, `history` (CycleGAN's image history), `scaling` (devices and throughput),
+`spectral` (spectral normalization and its measurement) and `augment` (DiffAugment), both from
+lesson 10.
 """
 
 import os
@@ -39,6 +41,7 @@ def _import_tensorflow_quietly():
 _import_tensorflow_quietly()
 
 from gan_utils import (  # noqa: E402
+    augment,
     callbacks,
     data,
     domains,
@@ -51,11 +54,12 @@ from gan_utils import (  # noqa: E402
     plotting,
     profiles,
     scaling,
+    spectral,
 )
 from gan_utils.model import GAN, AdversarialModel  # noqa: E402
 
 __all__ = [
-    "GAN", "AdversarialModel", "callbacks", "data", "domains", "history", "judging", "losses",
-    "metrics", "mixtures", "paths", "plotting", "profiles", "scaling",
+    "GAN", "AdversarialModel", "augment", "callbacks", "data", "domains", "history", "judging",
+    "losses", "metrics", "mixtures", "paths", "plotting", "profiles", "scaling", "spectral",
 ]
 __version__ = "0.1.0"

@@ -13,6 +13,9 @@ The Wasserstein losses and the gradient penalty (lesson 04) work on critic score
 unbounded real numbers with no sigmoid. So do the least-squares losses of CycleGAN (lesson 05),
 whose discriminators regress real → 1 and fake → 0, and its cycle and identity losses, which
 compare images pixel by pixel.
+
+Lesson 10 adds the hinge loss of SNGAN, SAGAN and BigGAN and the R1 penalty of Mescheder et
+al. (2018), which lesson 11 reuses.
 """
 
 import keras
@@ -26,11 +29,14 @@ __all__ = [
     "discriminator_loss",
     "generator_loss",
     "gradient_penalty",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
     "identity_loss",
     "interpolation_weights",
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
     "minimax_generator_loss",
+    "r1_penalty",
     "share_of_global_mean",
     "wasserstein_generator_loss",
 ]
@@ -162,3 +168,42 @@ def identity_loss(images, mapped, weight=5.0):
     domain (G(y) for y in B); 0.5 λ = 5 in the paper, where it keeps colours from drifting.
     """
     return share_of_global_mean(weight * ops.mean(ops.abs(mapped - images)))
+
+
+# -- Modern training (lesson 10) --------------------------------------------------------------
+
+
+# L_D = E[max(0, 1 − D(x))] + E[max(0, 1 + D(G(z)))]
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """The hinge loss (Lim & Ye 2017): D is penalised only inside the margin |D| < 1.
+
+    A real image scored above 1, or a fake below −1, adds nothing: D stops pushing samples it
+    already separates by the margin, unlike the cross-entropy, which never stops.
+    """
+    real_part = ops.mean(ops.relu(1.0 - real_logits))
+    fake_part = ops.mean(ops.relu(1.0 + fake_logits))
+    return share_of_global_mean(real_part + fake_part)
+
+
+# L_G = −E[D(G(z))]
+def hinge_generator_loss(fake_logits):
+    """The generator's side of the hinge game: raise D's score of its samples (no margin)."""
+    return share_of_global_mean(-ops.mean(fake_logits))
+
+
+# R1 = γ/2 · E_{x ~ P_r}[‖∇_x D(x)‖²]
+def r1_penalty(discriminator, real_images, gamma=10.0):
+    """Mescheder et al.'s (2018) R1: the squared gradient norm of D's logit on real data only.
+
+    It pulls D flat around the data, where a generator that matches the data should feel no
+    push. Call it inside the discriminator's `GradientTape` (double backpropagation), and give
+    it a discriminator without batch normalization, so each sample's gradient is its own.
+    """
+    real_images = ops.convert_to_tensor(real_images)
+    with tf.GradientTape() as tape:
+        tape.watch(real_images)
+        total_logit = ops.sum(discriminator(real_images, training=True))  # Σ_i D(x_i)
+    gradients = tape.gradient(total_logit, real_images)
+    sample_axes = list(range(1, len(real_images.shape)))
+    squared_norms = ops.sum(ops.square(gradients), axis=sample_axes)  # ‖∇_x D(x_i)‖²
+    return share_of_global_mean(0.5 * gamma * ops.mean(squared_norms))

@@ -6,7 +6,9 @@ features), the distance to the nearest training sample (`nearest_neighbour_dista
 02 and 07), and the sample-quality figures of lesson 07: KID's unbiased MMD (`mmd_unbiased`,
 `kernel_distance`), improved precision and recall (`precision_recall`) and the inception score
 (`inception_score`); and lesson 09's accuracy of an unsupervised code after the best one-to-one
-matching of its values to classes (`matched_accuracy`). None of them knows about digits or
+matching of its values to classes (`matched_accuracy`); lesson 10's measures of a
+discriminator that memorises its training data (`overfitting_heuristic`, `overfitting_gap`).
+None of them knows about digits or
 networks: they take arrays.
 """
 
@@ -21,6 +23,8 @@ __all__ = [
     "mmd_unbiased",
     "nearest_neighbour_distances",
     "nearest_neighbours",
+    "overfitting_gap",
+    "overfitting_heuristic",
     "precision_recall",
 ]
 
@@ -193,3 +197,27 @@ def matched_accuracy(codes, classes, num_codes, num_classes):
     class_of_code = class_index[np.argsort(code_index)]
     accuracy = confusion[code_index, class_index].sum() / confusion.sum()
     return float(accuracy), class_of_code, confusion
+
+
+# -- A discriminator that memorises its training set (lesson 10) -----------------------------
+
+
+# r_t = E[sign(D(x_train))]
+def overfitting_heuristic(train_logits):
+    """ADA's r_t (Karras et al. 2020): 0 when D cannot tell its training images from fakes
+    better than by chance on the real side, 1 when it calls every training image real.
+
+    ADA raises its augmentation while r_t stays above a target of 0.6.
+    """
+    return float(np.mean(np.sign(np.asarray(train_logits, dtype=np.float64))))
+
+
+# gap = E[D(x_train)] − E[D(x_held_out)]
+def overfitting_gap(train_logits, held_out_logits):
+    """How much more real D finds the images it trains on than real images it never saw.
+
+    A D that learned what digits look like scores both alike (gap ≈ 0); one that memorised
+    its training images scores them higher.
+    """
+    train_mean = np.mean(train_logits, dtype=np.float64)
+    return float(train_mean - np.mean(held_out_logits, dtype=np.float64))

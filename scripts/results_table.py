@@ -33,17 +33,27 @@ MODEL_NAMES = {"wgan_gp": "WGAN-GP", "wgan": "WGAN (weight clipping)",
                "lesson01_losses": "lesson 01's losses", "control": "control (λ = 0)"}
 
 
+# Words spelled as the lessons spell them, inside a longer key ("ablation_sn_hinge_seed_0").
+WORDS = {"infogan": "InfoGAN", "sn": "SN", "ttur": "TTUR", "r1": "R1",
+         "diffaugment": "DiffAugment"}
+
+
 def model_name(key):
     """A results key in words: "wgan_gp" → "WGAN-GP", "infogan_seed_0" → "InfoGAN seed 0"."""
-    return MODEL_NAMES.get(key, key.replace("_", " ").replace("infogan", "InfoGAN"))
+    if key in MODEL_NAMES:
+        return MODEL_NAMES[key]
+    return " ".join(WORDS.get(word, word) for word in key.split("_"))
 
 
 def quality(metrics):
     """The headline figures of a lesson, in words a reader can compare."""
     models = {name: value for name, value in metrics.items() if isinstance(value, dict)}
     if models:  # one line per model: {"wgan_gp": {...}, "wgan": {...}}
-        return "<br>".join(f"{model_name(name)}: {quality(figures)}"
-                           for name, figures in models.items())
+        lines = [f"{model_name(name)}: {quality(figures)}" for name, figures in models.items()]
+        if "limited_fd_reduction" in metrics:  # lesson 10: DiffAugment against none
+            lines.append(f"DiffAugment lowers the mean judge FD at 500 digits by"
+                         f" {metrics['limited_fd_reduction']:+.1%}")
+        return "<br>".join(lines)
     parts = []
     if "judge_fd" in metrics and "fd_ratio_to_blurred" not in metrics:
         parts.append(f"judge FD {metrics['judge_fd']:.1f}")
@@ -81,6 +91,11 @@ def quality(metrics):
         parts.append(f"code c1 → class, matched accuracy {metrics['code_accuracy']:.1%}"
                      + (f"; strongest rank correlation with slant or width ±{max(rhos):.2f}"
                         if rhos else ""))
+    if "ms_per_step" in metrics:
+        parts.append(f"{metrics['ms_per_step']:.0f} ms per step")
+    if "overfitting_gap" in metrics:
+        parts.append(f"D's gap, training − held-out digits {metrics['overfitting_gap']:+.2f},"
+                     f" r_t {metrics['r_t']:+.2f}")
     if "cas" in metrics:
         parts.append(
             f"CAS {metrics['cas']:.1%} (real-trained {metrics['cas_real']:.1%})"

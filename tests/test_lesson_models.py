@@ -14,7 +14,15 @@ import keras
 import numpy as np
 import pytest
 
-from gan_utils.lessons import conditional_gan, dcgan, infogan, mode_collapse, vanilla_gan, wgan
+from gan_utils.lessons import (
+    conditional_gan,
+    dcgan,
+    infogan,
+    mode_collapse,
+    modern_training,
+    vanilla_gan,
+    wgan,
+)
 
 
 def digits(count=8, conditional=False):
@@ -76,16 +84,25 @@ def info_gan():
     return model, digits()
 
 
+def modern_gan():
+    """Every option of lesson 10 at once: spectral normalization, hinge, R1, DiffAugment."""
+    model = modern_training.ModernGAN(
+        dcgan.build_generator(width=4),
+        modern_training.build_discriminator(width=4, normalization="spectral"),
+        loss="hinge", r1_gamma=2.0, augment=True, eval_size=20)
+    return model, digits()
+
+
 MODELS = {"vanilla_gan": vanilla, "dcgan": dcgan_pair, "conditional_gan": conditional,
           "wgan": clipped_wgan, "wgan_gp": wgan_gp, "mixture_gan": mixture_gan,
-          "infogan": info_gan}
+          "infogan": info_gan, "modern_gan": modern_gan}
 
 RELOAD = textwrap.dedent("""
     import json, sys
     import keras, numpy as np
     import gan_utils.lessons.conditional_gan, gan_utils.lessons.mode_collapse  # registers
     import gan_utils.lessons.vanilla_gan, gan_utils.lessons.wgan  # the lessons' classes
-    import gan_utils.lessons.infogan
+    import gan_utils.lessons.infogan, gan_utils.lessons.modern_training
     folder = sys.argv[1]
     report = {}
     for name in json.loads(sys.argv[2]):
@@ -146,6 +163,8 @@ def test_exported_configuration_survives_the_round_trip(saved_models):
     info = trained["infogan"]
     assert info.get_config()["information_weight"] == 0.5
     assert info.latent_dim == infogan.NOISE_DIM  # z alone; the codes are drawn apart
+    modern = trained["modern_gan"].get_config()
+    assert (modern["loss"], modern["r1_gamma"], modern["augment"]) == ("hinge", 2.0, True)
 
 
 def test_infogan_information_loss_is_the_cross_entropy_plus_half_the_squared_error():
@@ -198,3 +217,32 @@ def test_infogan_batch_norm_statistics_come_from_training_like_codes():
     assert continuous.min() < -0.9 and continuous.max() > 0.9  # U(-1, 1), not the grids' 0
     categories = inputs[:, infogan.NOISE_DIM:infogan.NOISE_DIM + infogan.NUM_CATEGORIES]
     assert set(categories.argmax(axis=1)) == set(range(infogan.NUM_CATEGORIES))
+
+
+def test_modern_gan_rejects_unknown_settings_by_name():
+    with pytest.raises(ValueError, match="loss must be one of"):
+        modern_training.ModernGAN(dcgan.build_generator(width=4),
+                                  dcgan.build_discriminator(width=4), loss="wasserstein")
+    with pytest.raises(ValueError, match="normalization must be"):
+        modern_training.build_discriminator(width=4, normalization="layer")
+
+
+def test_modern_gan_reports_r1_only_when_it_is_on(saved_models):
+    _, trained = saved_models
+    assert float(trained["modern_gan"].trackers["r1_penalty"].result()) > 0
+    keras.utils.set_random_seed(0)
+    plain = modern_training.ModernGAN(dcgan.build_generator(width=4),
+                                      modern_training.build_discriminator(width=4))
+    plain.compile(*adam_pair())
+    plain.fit(digits(), batch_size=8, epochs=1, verbose=0)
+    assert float(plain.trackers["r1_penalty"].result()) == 0.0
+
+
+def test_discriminator_probe_measures_sigma_and_the_overfitting_gap(saved_models):
+    _, trained = saved_models
+    probe = modern_training.DiscriminatorProbe(digits(6), -digits(6))
+    probe.set_model(trained["modern_gan"])
+    probe.on_epoch_end(0)
+    (norms,) = probe.spectral_norms
+    assert len(norms) == 3 and all(value > 0 for value in norms.values())
+    assert len(probe.gap) == len(probe.r_t) == 1 and -1 <= probe.r_t[0] <= 1

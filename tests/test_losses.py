@@ -200,3 +200,53 @@ def test_cycle_and_identity_losses_are_weighted_mean_absolute_errors():
         mean_abs, rel=1e-5
     )
     assert float(losses.cycle_consistency_loss(images, images)) == 0.0
+
+
+# -- Lesson 10: hinge loss and R1 ---------------------------------------------------------------
+
+
+def test_hinge_losses_match_their_formulas():
+    expected_d = np.mean(np.maximum(0, 1 - REAL_LOGITS)) + np.mean(np.maximum(0, 1 + FAKE_LOGITS))
+    got_d = losses.hinge_discriminator_loss(REAL_LOGITS, FAKE_LOGITS)
+    assert float(got_d) == pytest.approx(expected_d, rel=1e-6)
+    assert float(losses.hinge_generator_loss(FAKE_LOGITS)) == pytest.approx(
+        -np.mean(FAKE_LOGITS), rel=1e-6)
+
+
+def test_hinge_discriminator_loss_ignores_samples_beyond_the_margin():
+    # Real scored ≥ 1 and fake ≤ −1 are separated by the margin: no loss and no gradient.
+    assert float(losses.hinge_discriminator_loss(np.array([[1.0], [7.0]]),
+                                                 np.array([[-1.0], [-3.0]]))) == 0.0
+
+
+class QuadraticCritic(keras.Model):
+    """D(x) = ½ Σ a_k x_k², whose gradient a ⊙ x is known in closed form."""
+
+    def __init__(self, curvature):
+        super().__init__()
+        self.curvature = ops.convert_to_tensor(curvature)
+
+    def call(self, x, training=False):
+        return 0.5 * ops.sum(self.curvature * ops.square(x), axis=[1, 2, 3])[:, None]
+
+
+def test_r1_penalty_matches_the_analytic_gradient_of_a_quadratic_critic():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(5, 4, 4, 1)).astype(np.float32)
+    curvature = rng.uniform(0.5, 2.0, size=(4, 4, 1)).astype(np.float32)
+    gamma = 3.0
+    analytic_norms = np.sum(np.square(curvature * real), axis=(1, 2, 3))  # ‖a ⊙ x‖²
+    expected = gamma / 2 * np.mean(analytic_norms)
+    got = losses.r1_penalty(QuadraticCritic(curvature), real, gamma=gamma)
+    assert float(got) == pytest.approx(expected, rel=1e-5)
+
+
+def test_r1_penalty_is_differentiable_with_respect_to_the_critics_weights():
+    critic = keras.Sequential([keras.Input((3, 3, 1)), keras.layers.Flatten(),
+                               keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(1)])
+    real = np.random.default_rng(1).normal(size=(6, 3, 3, 1)).astype(np.float32)
+    with tf.GradientTape() as tape:
+        penalty = losses.r1_penalty(critic, real, gamma=10.0)
+    kernels = [v for v in critic.trainable_variables if "kernel" in v.path]
+    gradients = tape.gradient(penalty, kernels)  # ∇ₓD does not depend on the last bias
+    assert all(g is not None and float(ops.sum(ops.abs(g))) > 0 for g in gradients)

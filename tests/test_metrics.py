@@ -148,3 +148,13 @@ def test_matched_accuracy_counts_errors_and_is_near_chance_for_unrelated_codes()
 def test_matched_accuracy_refuses_more_codes_than_classes():
     with pytest.raises(ValueError, match="one to one"):
         metrics.matched_accuracy([0, 11], [0, 1], 12, 10)
+
+
+def test_overfitting_heuristic_is_the_mean_sign_of_the_training_logits():
+    assert metrics.overfitting_heuristic([2.0, 0.5, -1.0, 3.0]) == 0.5  # (1 + 1 − 1 + 1) / 4
+    assert metrics.overfitting_heuristic([-4.0, -0.1]) == -1.0
+
+
+def test_overfitting_gap_is_the_difference_of_mean_logits():
+    assert metrics.overfitting_gap([3.0, 1.0], [0.5, -0.5]) == 2.0
+    assert metrics.overfitting_gap([1.0, 2.0], [2.0, 1.0]) == 0.0
