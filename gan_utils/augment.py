@@ -3,8 +3,8 @@
 DiffAugment (Zhao et al. 2020, *Differentiable Augmentation for Data-Efficient GAN Training*)
 applies one random transformation T to every image D sees, real and generated alike, in D's
 step and in G's step: D(T(x)) and D(T(G(z))). Since T is differentiable, G's gradient flows
-back through it. D then never sees the same training image twice and cannot memorise them, and
-since fakes go through the same T, G is not asked to draw transformed digits.
+back through it. D then rarely sees the same training image twice and memorises them far less,
+and since fakes go through the same T, G is not asked to draw transformed digits.
 
 Two transformations, the paper's choice for small datasets: translation (a shift by a whole
 number of pixels, the uncovered border filled with background) and cutout (a square of the
@@ -19,6 +19,11 @@ from keras import ops
 __all__ = ["cutout", "diff_augment", "translate"]
 
 BACKGROUND = -1.0  # black, the digits' background in [-1, 1]
+
+
+def _seed_stream(seed):
+    """A SeedGenerator for an int seed, so that successive draws differ (dy from dx, say)."""
+    return keras.random.SeedGenerator(seed) if isinstance(seed, int) else seed
 
 
 def _applied(batch_size, probability, seed):
@@ -48,6 +53,7 @@ def translate(images, ratio=0.125, probability=1.0, background=BACKGROUND, seed=
     """
     images = ops.convert_to_tensor(images, "float32")
     batch, height, width = ops.shape(images)[0], images.shape[1], images.shape[2]
+    seed = _seed_stream(seed)
     applied = _applied(batch, probability, seed)
     largest = [int(round(ratio * height)), int(round(ratio * width))]
     shifts = [
@@ -69,6 +75,7 @@ def cutout(images, ratio=0.5, probability=1.0, background=BACKGROUND, seed=None)
     """
     images = ops.convert_to_tensor(images, "float32")
     batch, height, width = ops.shape(images)[0], images.shape[1], images.shape[2]
+    seed = _seed_stream(seed)
     applied = _applied(batch, probability, seed)
     half = [ratio * height / 2, ratio * width / 2]
     inside = []
@@ -89,5 +96,6 @@ def diff_augment(images, translation=0.125, cutout_ratio=0.5, probability=1.0, s
     probability: the chance that each transformation applies to an image. Strength 0 or
     probability 0 gives the images back unchanged.
     """
+    seed = _seed_stream(seed)
     images = translate(images, translation, probability, seed=seed)
     return cutout(images, cutout_ratio, probability, seed=seed)

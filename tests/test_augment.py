@@ -67,3 +67,13 @@ def test_gradients_flow_through_the_augmentation_to_the_images():
     # Each input pixel's gradient is 0 (cut or shifted out) or 1 (it reaches one output pixel).
     assert set(np.unique(np.round(gradient, 5))) <= {0.0, 1.0}
     assert gradient.sum() > 0.3 * gradient.size
+
+
+def test_an_int_seed_draws_the_two_shifts_independently_and_reproducibly():
+    dot = np.full((64, 12, 12, 1), augment.BACKGROUND, np.float32)
+    dot[:, 6, 6, 0] = 1.0  # one lit pixel: where it lands is the shift (dy, dx)
+    moved = as_numpy(augment.translate(dot, ratio=0.25, seed=11))[..., 0]
+    shifts = [np.argwhere(image == 1.0)[0] - 6 for image in moved]
+    assert any(dy != dx for dy, dx in shifts)  # the same seed reused for both axes gives dy = dx
+    again = as_numpy(augment.translate(dot, ratio=0.25, seed=11))[..., 0]
+    np.testing.assert_array_equal(moved, again)
