@@ -7,7 +7,7 @@ notebooks into `gan_utils.lessons`. Modules: `model` (the `AdversarialModel` and
 statistics), `losses`, `profiles`, `metrics` (the formulas), `judging` (the judge), `plotting`,
 `callbacks`, `paths`, `history` (CycleGAN's image history), `scaling` (devices and throughput),
 `spectral` (spectral normalization and its measurement) and `augment` (DiffAugment), both from
-lesson 10.
+lesson 10, and `style` (ProGAN's and StyleGAN2's building blocks, lesson 11).
 """
 
 import os
@@ -55,11 +55,13 @@ from gan_utils import (  # noqa: E402
     profiles,
     scaling,
     spectral,
+    style,
 )
 from gan_utils.model import GAN, AdversarialModel  # noqa: E402
 
 __all__ = [
     "GAN", "AdversarialModel", "augment", "callbacks", "data", "domains", "history", "judging",
     "losses", "metrics", "mixtures", "paths", "plotting", "profiles", "scaling", "spectral",
+    "style",
 ]
 __version__ = "0.1.0"

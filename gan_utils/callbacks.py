@@ -67,12 +67,15 @@ class JudgeEveryEpoch(keras.callbacks.Callback):
     The same latents (`seed`) every epoch. A small sample makes the FD larger than with the
     10,000 samples of a lesson's final figures (the estimate is biased upwards), but every epoch
     is measured the same way, so the curve is comparable with itself. `conditions` go to
-    `generate` (e.g. `labels=` for a conditional GAN). `judge_fd[i]` is epoch i + 1's value.
+    `generate` (e.g. `labels=` for a conditional GAN). `prepare` maps the samples to what the
+    judge reads (lesson 11 crops its 32 × 32 digits to 28 × 28). `judge_fd[i]` is epoch i + 1's
+    value.
     """
 
-    def __init__(self, judge, sample_size, seed=3, **conditions):
+    def __init__(self, judge, sample_size, seed=3, prepare=None, **conditions):
         super().__init__()
         self.judge = judge
+        self.prepare = prepare or (lambda images: images)
         self.sample_size = sample_size
         self.seed = seed
         self.conditions = conditions
@@ -80,7 +83,7 @@ class JudgeEveryEpoch(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         images = self.model.generate(self.sample_size, seed=self.seed, **self.conditions)
-        self.judge_fd.append(self.judge.fd_to_held_out(images))
+        self.judge_fd.append(self.judge.fd_to_held_out(self.prepare(images)))
 
 
 class ResultsRecorder(keras.callbacks.Callback):

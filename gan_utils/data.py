@@ -21,7 +21,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["keras_mnist_file", "load_mnist", "make_dataset", "to_uint8", "to_unit_range"]
+__all__ = [
+    "crop_center", "keras_mnist_file", "load_mnist", "make_dataset", "pad_to", "to_uint8",
+    "to_unit_range",
+]
 
 SPLITS = ("train", "test")
 SOURCES = ("auto", "keras", "bundled")
@@ -186,6 +189,27 @@ def to_uint8(images):
         raise ValueError(f"expected floating images in [-1, 1], got dtype {images.dtype}")
     pixels = np.rint((np.clip(images.astype(np.float64), -1.0, 1.0) + 1.0) * 127.5)
     return pixels.astype(np.uint8)
+
+
+def pad_to(images, size=32):
+    """Digits in [-1, 1] (N, H, W, C) padded with background (-1) to size × size, centred:
+    28 × 28 → 32 × 32, so that the resolution halves cleanly down to 4 × 4 (lesson 11)."""
+    images = to_unit_range(images)
+    top, left = (size - images.shape[1]) // 2, (size - images.shape[2]) // 2
+    if top < 0 or left < 0:
+        raise ValueError(f"cannot pad {images.shape[1]} × {images.shape[2]} images to {size}")
+    widths = ((0, 0), (top, size - images.shape[1] - top), (left, size - images.shape[2] - left),
+              (0, 0))
+    return np.pad(images, widths, constant_values=-1.0)
+
+
+def crop_center(images, size=28):
+    """The central size × size pixels of (N, H, W[, C]) images: undoes `pad_to`."""
+    images = np.asarray(images)
+    top, left = (images.shape[1] - size) // 2, (images.shape[2] - size) // 2
+    if top < 0 or left < 0:
+        raise ValueError(f"cannot crop {images.shape[1]} × {images.shape[2]} images to {size}")
+    return images[:, top : top + size, left : left + size]
 
 
 def _check_image_shape(images):

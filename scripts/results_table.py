@@ -30,7 +30,8 @@ def notebook_title(path):
 
 # How the table names the models of a lesson that compares several (results' nested metrics).
 MODEL_NAMES = {"wgan_gp": "WGAN-GP", "wgan": "WGAN (weight clipping)",
-               "lesson01_losses": "lesson 01's losses", "control": "control (λ = 0)"}
+               "lesson01_losses": "lesson 01's losses", "control": "control (λ = 0)",
+               "stylegan2": "StyleGAN2", "progan": "ProGAN"}
 
 
 # Words spelled as the lessons spell them, inside a longer key ("ablation_sn_hinge_seed_0").
@@ -51,8 +52,12 @@ def quality(metrics):
     if models:  # one line per model: {"wgan_gp": {...}, "wgan": {...}}
         lines = [f"{model_name(name)}: {quality(figures)}" for name, figures in models.items()]
         if "limited_fd_reduction" in metrics:  # lesson 10: DiffAugment against none
-            lines.append(f"DiffAugment lowers the mean judge FD at 500 digits by"
-                         f" {metrics['limited_fd_reduction']:+.1%}")
+            lines.append(f"DiffAugment changes the mean judge FD at 500 digits by"
+                         f" {-metrics['limited_fd_reduction']:+.1%}")
+        if "truncation_rho_precision" in metrics:  # lesson 11: the truncation sweep
+            lines.append(f"truncation ψ from 0 to 1: rank correlation with precision"
+                         f" {metrics['truncation_rho_precision']:+.2f}, with recall"
+                         f" {metrics['truncation_rho_recall']:+.2f}")
         return "<br>".join(lines)
     parts = []
     if "judge_fd" in metrics and "fd_ratio_to_blurred" not in metrics:

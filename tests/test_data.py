@@ -417,3 +417,18 @@ def test_make_dataset_rejects_bad_batch_size(batch_size):
     images, _ = _digits()
     with pytest.raises(ValueError, match="batch_size"):
         data.make_dataset(images, batch_size=batch_size)
+
+
+def test_pad_to_32_centres_digits_on_background_and_crop_center_undoes_it():
+    digits = np.random.default_rng(0).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    padded = data.pad_to(digits, 32)
+    assert padded.shape == (3, 32, 32, 1) and padded.dtype == np.float32
+    assert np.all(padded[:, :2] == -1) and np.all(padded[:, :, -2:] == -1)  # background
+    np.testing.assert_array_equal(data.crop_center(padded, 28), data.to_unit_range(digits))
+
+
+def test_pad_and_crop_refuse_sizes_that_do_not_fit():
+    with pytest.raises(ValueError, match="cannot pad 28 × 28 images to 16"):
+        data.pad_to(np.zeros((1, 28, 28), np.uint8), 16)
+    with pytest.raises(ValueError, match="cannot crop 28 × 28 images to 32"):
+        data.crop_center(np.zeros((1, 28, 28, 1)), 32)

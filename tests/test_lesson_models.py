@@ -20,6 +20,7 @@ from gan_utils.lessons import (
     infogan,
     mode_collapse,
     modern_training,
+    style_and_growth,
     vanilla_gan,
     wgan,
 )
@@ -93,9 +94,17 @@ def modern_gan():
     return model, digits()
 
 
+def style_gan():
+    """Lesson 11's StyleGAN2 at width 4, R1 on every second step, on 32 × 32 images."""
+    model = style_and_growth.StyleGAN(style_and_growth.build_style_generator(width=4),
+                                      style_and_growth.build_style_discriminator(width=4),
+                                      mixing=0.5, r1_interval=2, eval_size=20)
+    return model, np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
+
+
 MODELS = {"vanilla_gan": vanilla, "dcgan": dcgan_pair, "conditional_gan": conditional,
           "wgan": clipped_wgan, "wgan_gp": wgan_gp, "mixture_gan": mixture_gan,
-          "infogan": info_gan, "modern_gan": modern_gan}
+          "infogan": info_gan, "modern_gan": modern_gan, "style_gan": style_gan}
 
 RELOAD = textwrap.dedent("""
     import json, sys
@@ -103,6 +112,7 @@ RELOAD = textwrap.dedent("""
     import gan_utils.lessons.conditional_gan, gan_utils.lessons.mode_collapse  # registers
     import gan_utils.lessons.vanilla_gan, gan_utils.lessons.wgan  # the lessons' classes
     import gan_utils.lessons.infogan, gan_utils.lessons.modern_training
+    import gan_utils.lessons.style_and_growth
     folder = sys.argv[1]
     report = {}
     for name in json.loads(sys.argv[2]):
@@ -165,6 +175,8 @@ def test_exported_configuration_survives_the_round_trip(saved_models):
     assert info.latent_dim == infogan.NOISE_DIM  # z alone; the codes are drawn apart
     modern = trained["modern_gan"].get_config()
     assert (modern["loss"], modern["r1_gamma"], modern["augment"]) == ("hinge", 2.0, True)
+    styled = trained["style_gan"].get_config()
+    assert (styled["mixing"], styled["r1_interval"]) == (0.5, 2)
 
 
 def test_infogan_information_loss_is_the_cross_entropy_plus_half_the_squared_error():
@@ -246,3 +258,65 @@ def test_discriminator_probe_measures_sigma_and_the_overfitting_gap(saved_models
     (norms,) = probe.spectral_norms
     assert len(norms) == 3 and all(value > 0 for value in norms.values())
     assert len(probe.gap) == len(probe.r_t) == 1 and -1 <= probe.r_t[0] <= 1
+
+
+def test_stylegan_applies_r1_lazily_on_every_kth_step_only(saved_models):
+    _, trained = saved_models
+    model = trained["style_gan"]
+    history = model.fit(np.zeros((4, 32, 32, 1), "float32"), batch_size=4, epochs=4, verbose=0,
+                        shuffle=False)  # D's steps 2, 3, 4, 5 (two were taken before)
+    penalties = np.asarray(history.history["r1_penalty"])
+    assert np.all(penalties[[1, 3]] == 0) and np.all(penalties[[0, 2]] > 0), penalties
+
+
+def test_stylegan_mixes_styles_for_a_share_of_the_batch():
+    keras.utils.set_random_seed(0)
+    model = style_gan()[0]
+    styles = keras.ops.convert_to_numpy(model.mixed_styles(400))  # (batch, layers, w_dim)
+    switched = np.any(styles[:, 1:] != styles[:, :1], axis=(1, 2))  # any layer not w₁
+    assert 0.4 < switched.mean() < 0.6  # mixing = 0.5
+    first_change = np.argmax(np.any(styles[:, 1:] != styles[:, :-1], axis=2), axis=1) + 1
+    layers_after = [np.all(styles[i, first_change[i]:] == styles[i, -1]) for i in range(400)]
+    assert all(layers_after)  # one crossover: w₂ from there to the last layer
+
+
+def progan_at(stage, alpha, width=4):
+    keras.utils.set_random_seed(0)
+    model = style_and_growth.ProGAN(style_and_growth.GrowingGenerator(width),
+                                    style_and_growth.GrowingDiscriminator(width))
+    model.grow(stage)
+    model.set_alpha(alpha)
+    return model
+
+
+def test_progan_draws_at_each_stages_resolution():
+    for stage, size in enumerate(style_and_growth.RESOLUTIONS):
+        model = progan_at(stage, 0.5)
+        images = model.generator(model.eval_latents[:3])
+        assert images.shape == (3, size, size, 1)
+        assert model.discriminator(images).shape == (3, 1)
+
+
+def test_a_fade_at_alpha_zero_computes_what_the_networks_computed_before_they_grew():
+    grown, before = progan_at(1, 0.0), progan_at(0, 1.0)  # same seed: same weights
+    z = grown.eval_latents[:3]
+    old = keras.ops.convert_to_numpy(before.generator(z))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(grown.generator(z)),
+                               old.repeat(2, axis=1).repeat(2, axis=2), atol=1e-6)
+    images16 = np.random.default_rng(2).uniform(-1, 1, (3, 16, 16, 1)).astype("float32")
+    halved = keras.ops.convert_to_numpy(keras.ops.average_pool(images16, 2, 2))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(grown.discriminator(images16)),
+                               keras.ops.convert_to_numpy(before.discriminator(halved)),
+                               rtol=1e-5, atol=1e-5)
+    # ... and the real digits too: at α = 0 the 16 × 16 reals carry only 8 × 8 detail.
+    reals = keras.ops.convert_to_numpy(grown.reals_at_stage(np.repeat(np.repeat(
+        images16, 2, axis=1), 2, axis=2)))
+    np.testing.assert_allclose(reals, halved.repeat(2, axis=1).repeat(2, axis=2), atol=1e-6)
+
+
+def test_progan_trains_only_the_parts_its_stage_uses():
+    model = progan_at(1, 0.5)
+    parts = {part.name for part in model.generator.parts_in_use()}
+    assert parts == {"g_base_8", "g_block_16", "to_rgb_8", "to_rgb_16"}
+    parts = {part.name for part in model.discriminator.parts_in_use()}
+    assert parts == {"d_head_8", "d_block_16", "from_rgb_8", "from_rgb_16"}

@@ -147,6 +147,16 @@ def test_judge_every_epoch_measures_the_same_latents_each_epoch():
     assert judged.judge_fd[2] < 0.1
 
 
+def test_judge_every_epoch_judges_what_prepare_makes_of_the_samples():
+    model = ShiftedGenerator()
+    model.shift = 1.0
+    judged = callbacks.JudgeEveryEpoch(MeanDistanceJudge(), sample_size=2000,
+                                       prepare=lambda images: images[:, :1])
+    judged.set_model(model)
+    judged.on_epoch_end(0)
+    np.testing.assert_allclose(judged.judge_fd, [1.0], rtol=0.05)  # one coordinate, not √3
+
+
 def test_results_recorder_counts_steps_and_writes_json(project):
     recorder = callbacks.ResultsRecorder("99_test", "cpu")
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])

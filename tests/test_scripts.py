@@ -97,6 +97,17 @@ def test_quality_gives_one_line_per_model_when_a_lesson_compares_several():
     assert results_table.quality(mixture) == (
         "ring gan: 7.2 modes, 93.1 % high quality, reverse KL 0.04"
     )
+    limited = {"limited_diffaugment": {"classes_covered": 9}, "limited_fd_reduction": -0.5}
+    assert results_table.quality(limited) == (
+        "limited DiffAugment: 9/10 classes<br>DiffAugment changes the mean judge FD at 500"
+        " digits by +50.0%"
+    )
+    truncated = {"stylegan2": {"classes_covered": 10}, "truncation_psi": [0.0, 1.0],
+                 "truncation_rho_precision": -0.9, "truncation_rho_recall": 0.95}
+    assert results_table.quality(truncated) == (
+        "StyleGAN2: 10/10 classes<br>truncation ψ from 0 to 1: rank correlation with precision"
+        " -0.90, with recall +0.95"
+    )
 
 
 def test_readme_without_markers_is_a_clear_error(tmp_path):
