@@ -149,9 +149,10 @@ class ProGAN(gan_utils.GAN):
 
     def grow(self, stage):
         """Move both networks to `stage`; the next fit traces a new training step."""
-        for network in (self.generator, self.discriminator):
-            network.stage = stage
-        self.train_function = None
+        if stage != self.generator.stage:
+            for network in (self.generator, self.discriminator):
+                network.stage = stage
+            self.train_function = None
 
     def set_alpha(self, alpha):
         for network in (self.generator, self.discriminator):
