@@ -60,6 +60,18 @@ class EqualizedDense(layers.Layer):
                 "lr_multiplier": self.lr_multiplier, "bias_init": self.bias_init}
 
 
+def _add_unit_kernel_and_bias(layer, channels):
+    """A convolution's kernel W ~ N(0, 1) (scaled at run time) and, if `use_bias`, a zero bias:
+    what an equalized and a modulated convolution both store, in this order (saved models
+    depend on it)."""
+    size = layer.kernel_size
+    layer.weight = layer.add_weight(
+        shape=(size, size, channels, layer.filters), name="weight",
+        initializer=keras.initializers.RandomNormal(stddev=1.0))
+    layer.bias = (layer.add_weight(shape=(layer.filters,), name="bias", initializer="zeros")
+                  if layer.use_bias else None)
+
+
 @keras.saving.register_keras_serializable(package="gan_utils")
 class EqualizedConv2D(layers.Layer):
     """A stride-1, "same"-padded convolution with kernel c · W, W ~ N(0, 1), c = gain / √fan_in,
@@ -73,11 +85,7 @@ class EqualizedConv2D(layers.Layer):
     def build(self, input_shape):
         channels = int(input_shape[-1])
         self.scale = self.gain / math.sqrt(self.kernel_size**2 * channels)  # c
-        self.weight = self.add_weight(
-            shape=(self.kernel_size, self.kernel_size, channels, self.filters), name="weight",
-            initializer=keras.initializers.RandomNormal(stddev=1.0))
-        self.bias = (self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
-                     if self.use_bias else None)
+        _add_unit_kernel_and_bias(self, channels)
 
     def call(self, x):
         y = ops.conv(x, self.weight * self.scale, padding="same")
@@ -144,11 +152,7 @@ class ModulatedConv2D(layers.Layer):
     def build(self, input_shape):
         channels = int(input_shape[0][-1])
         self.scale = 1.0 / math.sqrt(self.kernel_size**2 * channels)  # equalized learning rate
-        self.weight = self.add_weight(
-            shape=(self.kernel_size, self.kernel_size, channels, self.filters), name="weight",
-            initializer=keras.initializers.RandomNormal(stddev=1.0))
-        self.bias = (self.add_weight(shape=(self.filters,), name="bias", initializer="zeros")
-                     if self.use_bias else None)
+        _add_unit_kernel_and_bias(self, channels)
 
     def call(self, inputs):
         x, styles = inputs

@@ -84,6 +84,8 @@ class GrowingNetwork(keras.Model):
     def __init__(self, width, **kwargs):
         super().__init__(**kwargs)
         self.width, self.stage = width, 0
+        # α is a (non-trainable) variable, not a Python float, so that the traced training
+        # step reads its current value at every step; ProGAN.set_alpha gives G and D the same.
         self.alpha = self.add_weight(shape=(), initializer="ones", trainable=False,
                                      name="alpha")
 
@@ -111,9 +113,10 @@ class GrowingGenerator(GrowingNetwork):
         for stage in range(1, self.stage + 1):
             features = self.blocks[stage - 1](features, training=training)  # h_r = B_r(h_r/2)
             new = self.to_rgb[stage](features)
-            # (1 − α) up(toRGB_r/2(h_r/2)) + α toRGB_r(h_r) while this block fades in
-            image = style.fade_in(upsample_nearest(image), new, self.alpha) \
-                if stage == self.stage else new
+            if stage == self.stage:  # (1 − α) up(toRGB_r/2(h_r/2)) + α toRGB_r(h_r)
+                image = style.fade_in(upsample_nearest(image), new, self.alpha)
+            else:  # an earlier block, fully faded in
+                image = new
         return ops.tanh(image)
 
 
@@ -224,16 +227,19 @@ def build_synthesis(width, w_dim=W_DIM):
     channels = channels_at(width)
     num_styles = 2 * len(channels)  # one per convolution, toRGB sharing the next one's
     styles = keras.Input((num_styles, w_dim))
-    w = [styles[:, index] for index in range(num_styles)]
+    # Style 0: the 4 × 4 conv. Level ℓ = 1, 2, 3 (8, 16, 32): styles 2ℓ − 1 and 2ℓ for its
+    # two convs. Each toRGB takes the next conv's style, 2ℓ + 1 (the last one, 7, its own).
+    layer_styles = [styles[:, index] for index in range(num_styles)]
     features = style.LearnedConstant(4, channels[4])(styles)
-    features = synthesis_layer(features, w[0], channels[4])                     # 4 × 4
-    image = styled_conv(features, w[1], 1, kernel_size=1, demodulate=False)     # toRGB
+    features = synthesis_layer(features, layer_styles[0], channels[4])          # 4 × 4
+    image = styled_conv(features, layer_styles[1], 1, kernel_size=1, demodulate=False)
     for level, resolution in enumerate(sorted(channels)[1:], start=1):
         features = layers.UpSampling2D()(features)                               # × 2
-        features = synthesis_layer(features, w[2 * level - 1], channels[resolution])
-        features = synthesis_layer(features, w[2 * level], channels[resolution])
-        image = layers.Add()([layers.UpSampling2D()(image),                      # skip
-                              styled_conv(features, w[2 * level + 1], 1, 1, demodulate=False)])
+        features = synthesis_layer(features, layer_styles[2 * level - 1], channels[resolution])
+        features = synthesis_layer(features, layer_styles[2 * level], channels[resolution])
+        to_rgb = styled_conv(features, layer_styles[2 * level + 1], 1, kernel_size=1,
+                             demodulate=False)
+        image = layers.Add()([layers.UpSampling2D()(image), to_rgb])             # skip
     return keras.Model(styles, layers.Activation("tanh")(image), name="synthesis")
 
 
