@@ -1,4 +1,5 @@
-# One entry point: `make lab`, `make test`, `make lessons PROFILE=cpu`, `make benchmark`.
+# One entry point: `make lab`, `make test`, `make lessons PROFILE=cpu`,
+# `make solutions PROFILE=cpu`, `make benchmark`.
 # Each target first sets up .venv (python3 -m venv + pip install -e ".[dev]") if needed;
 # `make colab-test` uses a second one, .venv-colab, pinned to Colab's TensorFlow and Keras.
 
@@ -11,8 +12,9 @@ COLAB_VENV := .venv-colab
 COLAB_BIN := $(COLAB_VENV)/bin
 PROFILE ?= cpu
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
+SOLUTIONS ?= $(sort $(wildcard solutions/*.ipynb))
 
-.PHONY: setup colab-setup lab test colab-test unit lessons benchmark readme export data lint clean
+.PHONY: setup colab-setup lab test colab-test unit lessons solutions benchmark readme export data lint clean
 
 setup: $(VENV)/.installed
 
@@ -33,8 +35,8 @@ $(COLAB_VENV)/.installed: pyproject.toml
 lab: setup  ## open the lessons in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
-test: setup  ## unit tests, then every notebook executed in the smoke profile
-	GAN_PROFILE=smoke $(BIN)/python -m pytest tests $(NOTEBOOKS) --nbval-lax --durations=5
+test: setup  ## unit tests, then every lesson and solutions notebook executed in the smoke profile
+	GAN_PROFILE=smoke $(BIN)/python -m pytest tests $(NOTEBOOKS) $(SOLUTIONS) --nbval-lax --durations=5
 
 colab-test: colab-setup  ## every notebook under Colab's versions, in the gpu profile's dry run
 	$(COLAB_BIN)/python -c "import gan_utils, tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
@@ -45,6 +47,9 @@ unit: setup  ## unit tests only
 
 lessons: setup  ## run notebooks in place in PROFILE, then refresh the README results table
 	$(BIN)/python scripts/run_lessons.py --profile $(PROFILE) $(NOTEBOOKS)
+
+solutions: setup  ## run the worked solutions in place in PROFILE
+	$(BIN)/python scripts/run_lessons.py --profile $(PROFILE) $(SOLUTIONS)
 
 benchmark: setup  ## training throughput of every lesson's model; results/throughput.json, README
 	$(BIN)/python benchmarks/throughput.py

@@ -4,6 +4,7 @@
 * `ResultsRecorder`: times the notebook and its training, then writes `results/<lesson>.json`.
 * `JudgeEveryEpoch`: the judge's Fréchet distance of a fixed sample after every epoch, the
   quality curve to read beside the losses (introduced in lesson 04).
+* `EpochClock`: seconds of training at the end of each epoch, to plot quality against time.
 * `save_samples`: writes `artifacts/<lesson>/samples.npz` for later lessons to evaluate.
 """
 
@@ -17,7 +18,7 @@ import tensorflow as tf
 
 from gan_utils import data, paths, plotting, profiles
 
-__all__ = ["JudgeEveryEpoch", "ResultsRecorder", "SampleGrid", "save_samples"]
+__all__ = ["EpochClock", "JudgeEveryEpoch", "ResultsRecorder", "SampleGrid", "save_samples"]
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -84,6 +85,27 @@ class JudgeEveryEpoch(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         images = self.model.generate(self.sample_size, seed=self.seed, **self.conditions)
         self.judge_fd.append(self.judge.fd_to_held_out(self.prepare(images)))
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Seconds of training up to the end of each epoch: `seconds[i]` is the time spent inside
+    epochs 1 … i + 1, so plotting quality against it compares runs by training time.
+
+    Only the time from each epoch's start to its end counts. Pass the clock first in `fit`'s
+    callbacks, so that what the others do at an epoch's end (a judge's FD, a progress picture)
+    happens off the clock. The first epoch includes tracing the training step; the steady
+    rate is what the later epochs add.
+    """
+
+    def on_train_begin(self, logs=None):
+        self.seconds, self._total = [], 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._total += time.perf_counter() - self._epoch_started
+        self.seconds.append(self._total)
 
 
 class ResultsRecorder(keras.callbacks.Callback):

@@ -1,6 +1,7 @@
 """Execute lesson notebooks top to bottom in one run profile, in place, then refresh the README.
 
     python scripts/run_lessons.py --profile cpu notebooks/01_vanilla_gan.ipynb
+    python scripts/run_lessons.py --profile cpu solutions/01_vanilla_gan_solutions.ipynb
 
 Each notebook runs in a fresh kernel started in notebooks/, with GAN_PROFILE set. Progress bars
 print carriage returns; only their final state is kept in the saved outputs, as a terminal
@@ -99,7 +100,9 @@ def main():
         seconds = run_notebook(path, args.profile, args.timeout)
         print(f"  done in {seconds:.0f} s", flush=True)
     results_table.update_readme()
-    results_table.update_notebook_headers(args.notebooks)
+    lessons = [path for path in args.notebooks if path.resolve().parent.name == "notebooks"]
+    if lessons:  # a solutions notebook has no results file and no run-time paragraph
+        results_table.update_notebook_headers(lessons)
     syllabus.main([])  # its run times come from the same results
 
 

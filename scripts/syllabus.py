@@ -105,6 +105,18 @@ def course_weeks(lessons):
     return "\n".join(rows) + "\n"
 
 
+def solutions_path(lesson_path):
+    """solutions/NN_<lesson>_solutions.ipynb for notebooks/NN_<lesson>.ipynb."""
+    return ROOT / "solutions" / f"{lesson_path.stem}_solutions.ipynb"
+
+
+def solutions_link(lesson_path):
+    solutions = solutions_path(lesson_path)
+    if not solutions.exists():
+        return "not written yet"
+    return f"[{solutions.name}](solutions/{solutions.name})"
+
+
 def build():
     paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
     modules = {path.stem.split("_", 1)[1]: path.stem[:2] for path in paths}  # dcgan → 02
@@ -135,6 +147,7 @@ def build():
             "- **You will learn:**",
             *[f"  - {objective}" for objective in learning_objectives(notebook)],
             f"- **Exercises:** {'; '.join(titles) or 'none'}",
+            f"- **Worked solutions:** {solutions_link(path)}",
             "",
         ]
     return "\n".join(lines) + "\n" + COURSE_INTRO + "\n" + course_weeks(weeks) + "\n" + WORKSHOP

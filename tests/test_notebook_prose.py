@@ -15,7 +15,8 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    (ROOT / "solutions").glob("*.ipynb"))
 
 # A figure: a decimal number or a percentage (integers are counts, settings and years).
 FIGURE = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])|(?<![\w.])(\d+(?:\.\d+)?) ?%")

@@ -157,6 +157,17 @@ def test_judge_every_epoch_judges_what_prepare_makes_of_the_samples():
     np.testing.assert_allclose(judged.judge_fd, [1.0], rtol=0.05)  # one coordinate, not √3
 
 
+def test_epoch_clock_counts_only_the_time_inside_epochs(monkeypatch):
+    readings = iter([100.0, 102.5, 110.0, 113.0])  # begin, end, (judge runs), begin, end
+    monkeypatch.setattr(callbacks.time, "perf_counter", lambda: next(readings))
+    clock = callbacks.EpochClock()
+    clock.on_train_begin()
+    for epoch in range(2):
+        clock.on_epoch_begin(epoch)
+        clock.on_epoch_end(epoch)
+    assert clock.seconds == [2.5, 5.5]
+
+
 def test_results_recorder_counts_steps_and_writes_json(project):
     recorder = callbacks.ResultsRecorder("99_test", "cpu")
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])

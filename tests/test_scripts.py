@@ -186,13 +186,39 @@ notebook_links = import_from("scripts", "notebook_links")
 def test_every_notebook_links_to_the_repository_named_in_pyproject():
     repository = notebook_links.repository_url()
     assert repository.startswith("https://github.com/")
-    for path in sorted((results_table.ROOT / "notebooks").glob("*.ipynb")):
+    root = results_table.ROOT
+    for path in sorted(root.glob("notebooks/*.ipynb")) + sorted(root.glob("solutions/*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         relative = path.relative_to(results_table.ROOT).as_posix()
         before = [cell.source for cell in notebook.cells]
         after = [cell.source for cell in notebook_links.linked(notebook, relative).cells]
         assert before == after, f"{path.name}: run scripts/notebook_links.py"
         assert notebook_links.install_line() in "\n".join(before)
+
+
+def test_each_solutions_notebook_belongs_to_a_lesson_that_links_to_it():
+    root = results_table.ROOT
+    for solutions in sorted(root.glob("solutions/*_solutions.ipynb")):
+        lesson = root / "notebooks" / solutions.name.replace("_solutions", "")
+        assert lesson.exists(), f"{solutions.name} names no lesson"
+        exercises = next(cell.source for cell in nbformat.read(lesson, as_version=4).cells
+                         if cell.cell_type == "markdown" and "## Exercises" in cell.source)
+        link = notebook_links.solutions_link(lesson.relative_to(root).as_posix())
+        assert link in exercises, f"{lesson.name}: its exercises do not end with {link!r}"
+        assert f"(../solutions/{solutions.name})" in link and "colab-badge" in link
+
+
+def test_a_lessons_solutions_badge_follows_the_repository():
+    old_line = notebook_links.solutions_link("notebooks/99_x.ipynb", "https://github.com/a/b")
+    cells = [nbformat.v4.new_markdown_cell("# L\n\n[![Open In Colab](x.svg)](https://old)\n"),
+             nbformat.v4.new_code_cell('%pip install --quiet "gan-lessons @ git+https://old"'),
+             nbformat.v4.new_markdown_cell(f"## Exercises\n\n1. **A.**\n\n{old_line}")]
+    notebook = notebook_links.linked(nbformat.v4.new_notebook(cells=cells),
+                                     "notebooks/99_x.ipynb", "https://github.com/me/fork")
+    assert notebook.cells[2].source.endswith(
+        "(https://colab.research.google.com/github/me/fork/blob/main/"
+        "solutions/99_x_solutions.ipynb)")
+    assert "(../solutions/99_x_solutions.ipynb)" in notebook.cells[2].source
 
 
 def test_links_follow_the_repository_and_need_a_badge_and_an_install_cell():
@@ -228,3 +254,5 @@ def test_syllabus_is_current_and_built_from_the_notebooks_and_results():
         result = json.loads((ROOT / "results" / f"{path.stem}.json").read_text(encoding="utf-8"))
         assert f"{result['wall_seconds'] / 60:.1f} min" in text, path.stem
     assert "| 1 | 01, 02 | 01: Minimax loss" in text  # homework: each lesson's first exercise
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        assert f"(solutions/{path.name})" in text, path.name
