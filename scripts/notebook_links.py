@@ -34,12 +34,17 @@ def colab_badge(notebook, repository=None):
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
 
 
+def solutions_name(lesson):
+    """NN_<lesson>_solutions.ipynb, the file in solutions/ for notebooks/NN_<lesson>.ipynb."""
+    return f"{Path(lesson).stem}_solutions.ipynb"
+
+
 def solutions_link(lesson, repository=None):
     """The line that ends a lesson's exercises: its worked solutions, with a Colab badge.
 
     `lesson` is the lesson's path relative to the repository root (notebooks/NN_name.ipynb).
     """
-    name = f"{Path(lesson).stem}_solutions.ipynb"
+    name = solutions_name(lesson)
     return (f"Try each exercise first; then open the worked solutions, "
             f"[solutions/{name}](../solutions/{name}) "
             f"{colab_badge(f'solutions/{name}', repository)}")

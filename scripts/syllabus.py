@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from notebook_links import solutions_name
 from results_table import notebook_title
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,13 +106,8 @@ def course_weeks(lessons):
     return "\n".join(rows) + "\n"
 
 
-def solutions_path(lesson_path):
-    """solutions/NN_<lesson>_solutions.ipynb for notebooks/NN_<lesson>.ipynb."""
-    return ROOT / "solutions" / f"{lesson_path.stem}_solutions.ipynb"
-
-
 def solutions_link(lesson_path):
-    solutions = solutions_path(lesson_path)
+    solutions = ROOT / "solutions" / solutions_name(lesson_path)
     if not solutions.exists():
         return "not written yet"
     return f"[{solutions.name}](solutions/{solutions.name})"
