@@ -18,7 +18,8 @@ from keras import layers
 
 __all__ = ["kernel_spectral_norm", "spectral_norms", "spectrally_normalized"]
 
-WEIGHTED_LAYERS = (layers.Conv2D, layers.Dense)  # Conv2DTranspose is a Conv2D subclass too
+# Keras 3's Conv2DTranspose is not a Conv2D subclass: it is named on its own.
+WEIGHTED_LAYERS = (layers.Conv2D, layers.Conv2DTranspose, layers.Dense)
 
 
 def kernel_spectral_norm(kernel):

@@ -50,3 +50,20 @@ def test_spectrally_normalized_wraps_every_weighted_layer_of_a_fresh_copy():
     assert len(norms) == 2 and all(name.startswith("sn_") for name in norms)
     assert set(spectral.spectral_norms(network)) == {layer.name for layer in network.layers
                                                      if layer.weights}
+
+
+def test_a_generators_transposed_convolutions_are_wrapped_too():
+    # Keras 3's Conv2DTranspose is not a Conv2D subclass: it must be named on its own.
+    network = keras.Sequential([keras.Input((4,)), layers.Dense(2 * 2 * 3),
+                                layers.Reshape((2, 2, 3)),
+                                layers.Conv2DTranspose(2, 4, strides=2, padding="same"),
+                                layers.BatchNormalization(), layers.Conv2D(1, 3, padding="same")])
+    wrapped = spectral.spectrally_normalized(network)
+    inner = [type(layer.layer) for layer in wrapped.layers
+             if isinstance(layer, layers.SpectralNormalization)]
+    assert inner == [layers.Dense, layers.Conv2DTranspose, layers.Conv2D]
+    assert wrapped.output_shape == network.output_shape == (None, 4, 4, 1)
+    z = np.ones((3, 4), np.float32)
+    for _ in range(30):
+        wrapped(z, training=True)
+    assert all(abs(sigma - 1) < 1e-2 for sigma in spectral.spectral_norms(wrapped).values())

@@ -121,3 +121,53 @@ class ConditionalGAN(gan_utils.GAN):
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def build_acgan_discriminator():
+    image = keras.Input((28, 28, 1))
+    h = layers.LeakyReLU(0.2)(layers.Conv2D(WIDTH, 4, strides=2, padding="same",
+                                            kernel_initializer=DCGAN_INIT)(image))
+    h = layers.Conv2D(2 * WIDTH, 4, strides=2, padding="same", use_bias=False,
+                      kernel_initializer=DCGAN_INIT)(h)
+    features = layers.Flatten()(layers.LeakyReLU(0.2)(layers.BatchNormalization()(h)))
+    source_logit = layers.Dense(1, kernel_initializer=DCGAN_INIT, name="source")(features)
+    class_logits = layers.Dense(NUM_CLASSES, kernel_initializer=DCGAN_INIT, name="class")(features)
+    return keras.Model(image, [source_logit, class_logits], name="acgan_discriminator")
+
+
+def class_loss(labels, class_logits):
+    """−E[log P(C = c | x)]: the class head's cross-entropy, averaged over the batch."""
+    return ops.mean(keras.losses.sparse_categorical_crossentropy(labels, class_logits,
+                                                                 from_logits=True))
+
+
+class ACGAN(ConditionalGAN):
+    loss_names = ("d_loss", "g_loss", "class_loss")
+
+    def train_step(self, batch):
+        real_images, real_labels = batch
+        batch_size = ops.shape(real_images)[0]
+
+        # Discriminator: maximise L_S + L_C, i.e. minimise the two cross-entropies
+        fake_labels = self.sample_labels(batch_size)
+        fake_images = self.generator([self.sample_latents(batch_size), fake_labels],
+                                     training=True)
+        with tf.GradientTape() as tape:
+            real_source, real_class = self.discriminator(real_images, training=True)
+            fake_source, fake_class = self.discriminator(fake_images, training=True)
+            d_class_loss = class_loss(real_labels, real_class) + class_loss(fake_labels, fake_class)
+            d_loss = discriminator_loss(real_source, fake_source) + d_class_loss
+        d_weights = self.discriminator.trainable_variables
+        self.d_optimizer.apply(tape.gradient(d_loss, d_weights), d_weights)
+
+        # Generator: be taken for real (non-saturating) and be recognised as class y'
+        fake_labels = self.sample_labels(batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generator([self.sample_latents(batch_size), fake_labels],
+                                         training=True)
+            fake_source, fake_class = self.discriminator(fake_images, training=True)
+            g_loss = generator_loss(fake_source) + class_loss(fake_labels, fake_class)
+        g_weights = self.generator.trainable_variables
+        self.g_optimizer.apply(tape.gradient(g_loss, g_weights), g_weights)
+
+        return self.update_trackers(d_loss=d_loss, g_loss=g_loss, class_loss=d_class_loss)
