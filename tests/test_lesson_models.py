@@ -179,6 +179,14 @@ def test_exported_configuration_survives_the_round_trip(saved_models):
     assert (styled["mixing"], styled["r1_interval"]) == (0.5, 2)
 
 
+def test_acgan_class_loss_is_the_mean_negative_log_softmax_at_the_label():
+    logits = np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]], dtype="float32")
+    labels = np.array([0, 2], dtype="int32")
+    log_softmax_at_label = [2.0 - np.log(np.exp(2.0) + 2), -np.log(3.0)]
+    loss = conditional_gan.class_loss(labels, logits)
+    assert float(loss) == pytest.approx(-np.mean(log_softmax_at_label), rel=1e-6)
+
+
 def test_infogan_information_loss_is_the_cross_entropy_plus_half_the_squared_error():
     model, _ = info_gan()
     categories = np.array([3, 7], dtype="int32")
@@ -192,6 +200,22 @@ def test_infogan_information_loss_is_the_cross_entropy_plus_half_the_squared_err
     gaussian = np.mean([0.5 * 0.5**2, 0.5 * 0.4**2])  # ½ (c − μ)², summed over the codes
     assert float(loss) == pytest.approx(-np.mean(log_q) + gaussian, rel=1e-5)
     assert float(bound) == pytest.approx(np.log(10.0) + np.mean(log_q), rel=1e-5)
+
+
+def test_infogan_code_sizes_and_continuous_weight_are_settings():
+    categories, continuous_codes = 20, 1
+    model = infogan.InfoGAN(
+        infogan.build_generator(width=4, code_dim=categories + continuous_codes),
+        infogan.build_discriminator(width=4, code_dim=categories + continuous_codes),
+        num_categories=categories, num_continuous=continuous_codes, continuous_weight=0.1)
+    inputs = model.generator_inputs(np.zeros((40, infogan.NOISE_DIM), "float32"))
+    assert inputs.shape == (40, infogan.NOISE_DIM + categories + continuous_codes)
+    assert set(inputs[:, infogan.NOISE_DIM:-1].argmax(axis=1)) == set(range(categories))
+    logits = np.zeros((1, categories), "float32")  # Q undecided: cross-entropy log 20
+    loss, bound = model.information_loss(np.concatenate([logits, [[0.0]]], axis=1),
+                                         np.array([5], "int32"), np.array([[2.0]], "float32"))
+    assert float(loss) == pytest.approx(np.log(20.0) + 0.1 * 0.5 * 2.0**2, rel=1e-5)
+    assert float(bound) == pytest.approx(0.0, abs=1e-5)  # log K − log K
 
 
 def test_infogan_inputs_put_the_codes_after_z():

@@ -19,12 +19,12 @@ NUM_CONTINUOUS = 2   # c2, c3 ~ U(-1, 1)
 CODE_DIM = NUM_CATEGORIES + NUM_CONTINUOUS
 
 
-def build_generator(width=dcgan.WIDTH):
+def build_generator(width=dcgan.WIDTH, code_dim=CODE_DIM):
     """Lesson 02's generator on [z, one-hot c1, c2, c3]: 62 + 10 + 2 = 74 inputs."""
-    return dcgan.build_generator(latent_dim=NOISE_DIM + CODE_DIM, width=width)
+    return dcgan.build_generator(latent_dim=NOISE_DIM + code_dim, width=width)
 
 
-def build_discriminator(width=dcgan.WIDTH):
+def build_discriminator(width=dcgan.WIDTH, code_dim=CODE_DIM):
     """Lesson 02's discriminator with a second head: x → [D's logit, Q's logits and means]."""
     lesson02 = dcgan.build_discriminator(width=width)
     image = keras.Input((28, 28, 1), name="image")
@@ -35,7 +35,7 @@ def build_discriminator(width=dcgan.WIDTH):
     h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.DCGAN_INIT,
                      name="q_hidden")(features)
     h = layers.LeakyReLU(0.2)(layers.BatchNormalization(name="q_norm")(h))
-    code_outputs = layers.Dense(CODE_DIM, kernel_initializer=dcgan.DCGAN_INIT, dtype="float32",
+    code_outputs = layers.Dense(code_dim, kernel_initializer=dcgan.DCGAN_INIT, dtype="float32",
                                 name="q_head")(h)
     return keras.Model(image, [logit, code_outputs], name="discriminator_and_q")
 
@@ -45,38 +45,46 @@ class InfoGAN(gan_utils.GAN):
     """Lesson 01's game plus λ · L_I(G, Q); the discriminator returns [D's logit, Q's outputs].
 
     Q always learns to read the code; `information_weight` (λ) is how much G is rewarded for
-    making it readable. λ = 0 is the control of Chen et al.'s Figure 1.
+    making it readable. λ = 0 is the control of Chen et al.'s Figure 1. `continuous_weight`
+    scales the continuous codes' term within it (1, as in the authors' MNIST code).
     """
 
     loss_names = ("d_loss", "g_loss", "information_loss", "lower_bound")
 
-    def __init__(self, generator, discriminator, information_weight=1.0, **kwargs):
+    def __init__(self, generator, discriminator, information_weight=1.0,
+                 num_categories=NUM_CATEGORIES, num_continuous=NUM_CONTINUOUS,
+                 continuous_weight=1.0, **kwargs):
         kwargs.setdefault("latent_dim", NOISE_DIM)  # z; the codes are drawn apart from it
         super().__init__(generator, discriminator, **kwargs)
         self.information_weight = information_weight
+        self.num_categories = num_categories  # K
+        self.num_continuous = num_continuous
+        self.continuous_weight = continuous_weight
 
     def sample_codes(self, batch_size):
         """c1 uniform over the categories, c2, c3 uniform on [-1, 1] (this replica's share)."""
         def draw(n):
-            categories = keras.random.randint((n,), 0, NUM_CATEGORIES, seed=self.seed_generator)
-            continuous = keras.random.uniform((n, NUM_CONTINUOUS), -1.0, 1.0,
+            categories = keras.random.randint((n,), 0, self.num_categories,
+                                              seed=self.seed_generator)
+            continuous = keras.random.uniform((n, self.num_continuous), -1.0, 1.0,
                                               seed=self.seed_generator)
             return categories, continuous
         return self.replica_share(draw, batch_size)
 
-    @staticmethod
-    def generator_input(z, categories, continuous):
+    def generator_input(self, z, categories, continuous):
         """[z, one-hot c1, c2, c3]: the 74 numbers G reads."""
-        return ops.concatenate([z, ops.one_hot(categories, NUM_CATEGORIES), continuous], axis=-1)
+        one_hot = ops.one_hot(categories, self.num_categories)
+        return ops.concatenate([z, one_hot, continuous], axis=-1)
 
     def information_loss(self, code_outputs, categories, continuous):
         """−E[log Q(c | x)] up to a constant, and L_I of c1 = log K − its cross-entropy."""
-        logits, means = code_outputs[:, :NUM_CATEGORIES], code_outputs[:, NUM_CATEGORIES:]
+        logits = code_outputs[:, :self.num_categories]
+        means = code_outputs[:, self.num_categories:]
         cross_entropy = ops.mean(keras.losses.sparse_categorical_crossentropy(
             categories, logits, from_logits=True))  # −E[log Q(c1 | x)]
         gaussian = ops.mean(ops.sum(0.5 * ops.square(continuous - means), axis=-1))  # σ = 1
-        lower_bound = np.log(NUM_CATEGORIES) - cross_entropy  # L_I(G, Q) for c1
-        return cross_entropy + gaussian, lower_bound
+        lower_bound = np.log(self.num_categories) - cross_entropy  # L_I(G, Q) for c1
+        return cross_entropy + self.continuous_weight * gaussian, lower_bound
 
     def fakes(self, batch_size):
         categories, continuous = self.sample_codes(batch_size)
@@ -113,19 +121,21 @@ class InfoGAN(gan_utils.GAN):
 
     def generator_inputs(self, latents, categories=None, continuous=None):
         """For generate() and the progress grid: c1 = 0…9 in turn, c2 = c3 = 0 unless given."""
-        count = len(latents)
+        count, k = len(latents), self.num_categories
         if categories is None:
-            categories = np.arange(count) // max(count // NUM_CATEGORIES, 1) % NUM_CATEGORIES
+            categories = np.arange(count) // max(count // k, 1) % k
         if continuous is None:
-            continuous = np.zeros((count, NUM_CONTINUOUS), "float32")
-        one_hot = np.eye(NUM_CATEGORIES, dtype="float32")[np.asarray(categories)]
+            continuous = np.zeros((count, self.num_continuous), "float32")
+        one_hot = np.eye(k, dtype="float32")[np.asarray(categories)]
         return np.concatenate([latents, one_hot, np.asarray(continuous, "float32")], axis=-1)
 
     def training_like_inputs(self, rng, batch_size):
         """Codes drawn as in training (for batch norm's statistics of the averaged weights)."""
         z = rng.standard_normal((batch_size, NOISE_DIM)).astype("float32")
-        return self.generator_inputs(z, rng.integers(0, NUM_CATEGORIES, batch_size),
-                                     rng.uniform(-1, 1, (batch_size, NUM_CONTINUOUS)))
+        return self.generator_inputs(z, rng.integers(0, self.num_categories, batch_size),
+                                     rng.uniform(-1, 1, (batch_size, self.num_continuous)))
 
     def get_config(self):
-        return {**super().get_config(), "information_weight": self.information_weight}
+        return {**super().get_config(), "information_weight": self.information_weight,
+                "num_categories": self.num_categories, "num_continuous": self.num_continuous,
+                "continuous_weight": self.continuous_weight}
