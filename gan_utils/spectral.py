@@ -9,7 +9,8 @@ instead keep W and differentiate through W / σ(W)); the kernel a layer applies 
 normalized one, in training and in inference.
 
 As Keras and the paper do, a convolution's kernel (kh, kw, in, out) counts as the matrix
-(kh · kw · in) × out; its σ bounds the kernel matrix, not exactly the convolution operator.
+(kh · kw · in) × out (a transposed convolution's, stored (kh, kw, out, in), as
+(kh · kw · out) × in); its σ bounds the kernel matrix, not exactly the convolution operator.
 """
 
 import keras
