@@ -197,6 +197,34 @@ class ProGAN(gan_utils.GAN):
         return {**super().get_config(), "r1_gamma": self.r1_gamma}
 
 
+class FadeIn(keras.callbacks.Callback):
+    """Sets α before each step of a fade of `fade_steps` steps, from 0 at the first to 1 at the
+    last; `fade_steps=0` is a stable phase, α = 1 throughout. Records α, and G(z_eval) at
+    `frames` evenly spread steps of the fade."""
+
+    def __init__(self, fade_steps, frames=5):
+        super().__init__()
+        self.fade_steps = fade_steps
+        self.frame_steps = (set(np.linspace(0, fade_steps - 1, frames).astype(int))
+                            if fade_steps else set())
+        self.alphas, self.frames = [], []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        alpha = batch / max(self.fade_steps - 1, 1) if self.fade_steps else 1.0
+        self.model.set_alpha(alpha)
+        self.alphas.append(alpha)
+        if batch in self.frame_steps:
+            self.frames.append((alpha, self.model.generate_eval_batch()[:8]))
+
+
+def progan_schedule(stable_steps, fade_steps):
+    """[(stage, "fade" or "stable", steps)]: stable at 8 × 8, then fade and stable for 16, 32."""
+    phases = [(0, "stable", stable_steps)]
+    for stage in range(1, len(RESOLUTIONS)):
+        phases += [(stage, "fade", fade_steps), (stage, "stable", stable_steps)]
+    return phases
+
+
 W_DIM = 64
 MAPPING_LAYERS = 2
 
