@@ -13,6 +13,8 @@ COLAB_BIN := $(COLAB_VENV)/bin
 PROFILE ?= cpu
 NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 SOLUTIONS ?= $(sort $(wildcard solutions/*.ipynb))
+# A few random pictures in horse2zebra's layout: lesson 05's photo section in the gpu dry run.
+TEST_PHOTOS := artifacts/test_photos
 
 .PHONY: setup colab-setup lab test colab-test unit lessons solutions benchmark readme export data lint clean
 
@@ -40,7 +42,9 @@ test: setup  ## unit tests, then every lesson and solutions notebook executed in
 
 colab-test: colab-setup  ## every notebook under Colab's versions, in the gpu profile's dry run
 	$(COLAB_BIN)/python -c "import gan_utils, tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
-	GAN_PROFILE=gpu GAN_DRY_RUN=1 $(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
+	$(COLAB_BIN)/python scripts/make_test_photos.py $(TEST_PHOTOS)
+	GAN_PROFILE=gpu GAN_DRY_RUN=1 GAN_PHOTOS_DIR=$(CURDIR)/$(TEST_PHOTOS) \
+		$(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
 
 unit: setup  ## unit tests only
 	$(BIN)/python -m pytest tests

@@ -1,9 +1,15 @@
 """Lesson 05's two unpaired digit domains (gan_utils.domains)."""
 
+import sys
+
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
+from conftest import import_from
 
 from gan_utils import data, domains
+from gan_utils.lessons import cyclegan
 
 
 @pytest.fixture(autouse=True)
@@ -56,3 +62,57 @@ def test_unpaired_domains_are_disjoint_halves_in_their_own_styles():
     grey = data.to_unit_range(digits)[..., 0]
     first = np.flatnonzero((grey == a_images[0, ..., 0]).all(axis=(1, 2)))
     assert labels[first[0]] == a_labels[0]
+
+
+# -- Photos (lesson 05's horse2zebra section) -------------------------------------------------
+
+make_test_photos = import_from("scripts", "make_test_photos")
+
+
+def test_photo_domains_read_a_folder_in_horse2zebras_layout(tmp_path, capsys):
+    make_test_photos.write_random_photos(tmp_path / "h2z", count=3, size=(40, 60))
+    horses, zebras = domains.load_photo_domains(size=32, batch_size=2, directory=tmp_path / "h2z")
+    assert "photos from the folder h2z/, 3 horses (A) / 3 zebras (B)" in capsys.readouterr().out
+    batch_a, batch_b = next(iter(horses)), next(iter(zebras))
+    for batch in (batch_a, batch_b):  # resized, batched, channels last, on [-1, 1]
+        assert batch.shape == (2, 32, 32, 3) and batch.dtype == tf.float32
+        assert -1.0 <= float(tf.reduce_min(batch)) and float(tf.reduce_max(batch)) <= 1.0
+    # A's photos were drawn darker than B's: the streams keep their domains apart.
+    assert float(tf.reduce_max(batch_a)) < 0.0 < float(tf.reduce_min(batch_b))
+    assert len(list(horses.take(5))) == 5  # endless: it repeats past its 3 photos
+
+
+def test_photo_domains_follow_the_environment_and_name_a_missing_folder(tmp_path, monkeypatch):
+    make_test_photos.write_random_photos(tmp_path / "ok", count=1, size=(8, 8))
+    monkeypatch.setenv(domains.PHOTOS_DIR_VAR, str(tmp_path / "ok"))
+    horses, _ = domains.load_photo_domains(size=8, verbose=False)
+    assert next(iter(horses)).shape == (1, 8, 8, 3)
+    (tmp_path / "half" / "trainA").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match=r"trainA holds no photos.*horse2zebra\.zip"):
+        domains.load_photo_domains(directory=tmp_path / "half")
+
+
+def test_without_tensorflow_datasets_the_error_says_how_to_get_the_photos(monkeypatch):
+    monkeypatch.delenv(domains.PHOTOS_DIR_VAR, raising=False)
+    monkeypatch.setitem(sys.modules, "tensorflow_datasets", None)  # as if not installed
+    with pytest.raises(ModuleNotFoundError,
+                       match="pip install tensorflow-datasets.*GAN_PHOTOS_DIR"):
+        domains.load_photo_domains()
+
+
+def test_the_photo_cyclegan_trains_two_steps_on_the_stand_in(tmp_path):
+    """Lesson 05's photo models (the paper's two downsamplings, 70 × 70 patches), two steps."""
+    shape = (64, 64, 3)
+    make_test_photos.write_random_photos(tmp_path, count=2, size=shape[:2])
+    horses, zebras = domains.load_photo_domains(size=shape[0], directory=tmp_path, verbose=False)
+    keras.utils.set_random_seed(0)
+    gan = cyclegan.CycleGAN(
+        cyclegan.build_generator("G", shape, width=4, blocks=1, strides=(2, 2)),
+        cyclegan.build_discriminator("D_B", shape, strided_layers=3, width=4),
+        cyclegan.build_generator("F", shape, width=4, blocks=1, strides=(2, 2)),
+        cyclegan.build_discriminator("D_A", shape, strided_layers=3, width=4))
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4), g_optimizer=keras.optimizers.Adam(2e-4))
+    history = gan.fit(tf.data.Dataset.zip(horses, zebras), epochs=1, steps_per_epoch=2,
+                      verbose=0, shuffle=False)
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
