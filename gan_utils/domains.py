@@ -139,9 +139,8 @@ def _photos_from_tfds():
             "tensorflow_datasets is not installed: `pip install tensorflow-datasets` (the "
             f"photos then download, about 111 MB), or set {PHOTOS_DIR_VAR} to an unpacked "
             f"horse2zebra folder ({PHOTO_FOLDERS[0]}/, {PHOTO_FOLDERS[1]}/)") from None
-    splits, info = tfds.load("cycle_gan/horse2zebra", split=list(PHOTO_FOLDERS),
-                             as_supervised=True, with_info=True)
-    counts = [info.splits[name].num_examples for name in PHOTO_FOLDERS]
+    splits = tfds.load("cycle_gan/horse2zebra", split=list(PHOTO_FOLDERS), as_supervised=True)
+    counts = [int(split.cardinality()) for split in splits]  # tfds knows each split's size
     return [split.map(lambda image, _label: image) for split in splits], counts
 
 

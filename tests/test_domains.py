@@ -100,6 +100,20 @@ def test_without_tensorflow_datasets_the_error_says_how_to_get_the_photos(monkey
         domains.load_photo_domains()
 
 
+def test_the_tensorflow_datasets_branch_reads_horse2zebra_as_colab_does(capsys, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    monkeypatch.delenv(domains.PHOTOS_DIR_VAR, raising=False)
+    with tfds.testing.mock_data(num_examples=3):  # random photos of its features: no download
+        horses, zebras = domains.load_photo_domains(size=32, batch_size=2)
+        batches = next(iter(horses)), next(iter(zebras))
+    assert "tensorflow_datasets cycle_gan/horse2zebra, 3 horses (A) / 3 zebras (B)" in (
+        capsys.readouterr().out)
+    for batch in batches:
+        assert batch.shape == (2, 32, 32, 3) and batch.dtype == tf.float32
+        assert -1.0 <= float(tf.reduce_min(batch)) and float(tf.reduce_max(batch)) <= 1.0
+
+
 def test_the_photo_cyclegan_trains_two_steps_on_the_stand_in(tmp_path):
     """Lesson 05's photo models (the paper's two downsamplings, 70 × 70 patches), two steps."""
     shape = (64, 64, 3)
