@@ -5,11 +5,18 @@
 * `JudgeEveryEpoch`: the judge's Fréchet distance of a fixed sample after every epoch, the
   quality curve to read beside the losses (introduced in lesson 04).
 * `EpochClock`: seconds of training at the end of each epoch, to plot quality against time.
+* `ResumeAfterRestart`: Keras' `BackupAndRestore` that also keeps the other callbacks' records,
+  so a training cut off by a disconnect resumes at its last finished epoch, curves and all.
 * `save_samples`: writes `artifacts/<lesson>/samples.npz` for later lessons to evaluate.
+
+A callback whose per-epoch records should survive a restart names them in `recorded`.
 """
 
 import json
+import pickle
+import shutil
 import time
+from pathlib import Path
 
 import imageio.v2 as imageio
 import keras
@@ -18,7 +25,8 @@ import tensorflow as tf
 
 from gan_utils import data, paths, plotting, profiles
 
-__all__ = ["EpochClock", "JudgeEveryEpoch", "ResultsRecorder", "SampleGrid", "save_samples"]
+__all__ = ["EpochClock", "JudgeEveryEpoch", "ResultsRecorder", "ResumeAfterRestart", "SampleGrid",
+           "save_samples"]
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -27,6 +35,8 @@ class SampleGrid(keras.callbacks.Callback):
     `frames[i]` is a uint8 picture and `labels[i]` says when it was taken. The same latent
     batch every time, so the frames show one set of samples changing as G learns.
     """
+
+    recorded = ("frames", "labels")  # what ResumeAfterRestart keeps
 
     def __init__(self, ncols=8, scale=1):
         super().__init__()
@@ -73,6 +83,8 @@ class JudgeEveryEpoch(keras.callbacks.Callback):
     value.
     """
 
+    recorded = ("judge_fd",)
+
     def __init__(self, judge, sample_size, seed=3, prepare=None, **conditions):
         super().__init__()
         self.judge = judge
@@ -97,15 +109,18 @@ class EpochClock(keras.callbacks.Callback):
     rate is what the later epochs add.
     """
 
-    def on_train_begin(self, logs=None):
-        self.seconds, self._total = [], 0.0
+    recorded = ("seconds",)
+
+    def __init__(self):
+        super().__init__()
+        self.seconds = []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch_started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        self._total += time.perf_counter() - self._epoch_started
-        self.seconds.append(self._total)
+        seconds_before = self.seconds[-1] if self.seconds else 0.0
+        self.seconds.append(seconds_before + time.perf_counter() - self._epoch_started)
 
 
 class ResultsRecorder(keras.callbacks.Callback):
@@ -162,6 +177,127 @@ class ResultsRecorder(keras.callbacks.Callback):
         path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         print(f"Wrote {path.relative_to(paths.project_root())}")
         return summary
+
+
+class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
+    """Resume a training that a disconnect or a dead kernel cut off, at its last finished epoch.
+
+    Keras' `BackupAndRestore` saves the model after every epoch (weights, both optimizers, the
+    random generators' state) and, when the same `fit` runs again, starts it after the last
+    saved epoch. This subclass also saves fit's history and the `recorded` attributes of the
+    callbacks in `records` (a judge's curve, progress frames, a clock), so the resumed run's
+    pictures cover the whole training, not only the part after the restart.
+
+    The backup is deleted when `fit` completes: only an interrupted training resumes. Each
+    profile keeps its own (`folder/cpu`, `folder/smoke`, ...), with `settings` (pass the budget
+    row); a backup left by other settings is discarded and the training starts afresh. Data
+    pipelines start again from their first batch, so a resumed run sees other batches than an
+    uninterrupted one would have.
+
+    Args:
+        folder: where the backup lives, one per training (e.g. artifacts/<lesson>/backup_gp).
+        records: the other callbacks of this `fit` whose records should survive.
+        settings: a JSON-able dict that identifies the training (e.g. the budget row).
+    """
+
+    def __init__(self, folder, records=(), settings=None):
+        # One backup per profile: a test run never discards a real run's backup.
+        profile = profiles.current_profile()
+        run = f"{profile}_dry" if profiles.dry_run() and profile != "smoke" else profile
+        self.folder = Path(folder) / run
+        super().__init__(str(self.folder), double_checkpoint=True)
+        for callback in records:
+            if not hasattr(callback, "recorded"):
+                raise ValueError(f"{type(callback).__name__} names no `recorded` attributes, "
+                                 "so its records cannot be restored after a restart.")
+        self.records = list(records)
+        self.settings = dict(settings or {})
+        self.resumed_at = None  # the first epoch of this run, counted from 0, when resumed
+        self._records_restored = False
+
+    @property
+    def _shown_folder(self):
+        try:
+            return self.folder.relative_to(paths.project_root())
+        except ValueError:  # outside the project (a test's temporary folder)
+            return f"{self.folder.parent.name}/{self.folder.name}"
+
+    @property
+    def _settings_path(self):
+        return self.folder / "settings.json"
+
+    def _records_path(self, epoch):
+        return self.folder / f"records_after_epoch_{epoch}.pkl"
+
+    def _settings_json(self):
+        return json.dumps(self.settings, sort_keys=True, default=str)
+
+    def on_train_begin(self, logs=None):
+        self.resumed_at, self._records_restored = None, False
+        if self.folder.exists() and not self._settings_match():
+            print(f"The backup in {self._shown_folder} was left by other settings: "
+                  "starting afresh.")
+            shutil.rmtree(self.folder)
+        # Keras never clears the epoch a backup restores: a stale one would move the next fit.
+        self.model._initial_epoch = None
+        try:
+            super().on_train_begin(logs)
+        except ValueError as error:
+            raise ValueError(
+                f"The backup in {self.folder} does not fit this model (was its code changed "
+                "since the run that left it?). Delete that folder to train from scratch."
+            ) from error
+        if self.model._initial_epoch:
+            self.resumed_at = self.model._initial_epoch
+            total = self.params.get("epochs")
+            print(f"Resuming from the backup in {self._shown_folder} after epoch "
+                  f"{self.resumed_at} of {total}.")
+
+    def _settings_match(self):
+        return (self._settings_path.exists()
+                and self._settings_path.read_text(encoding="utf-8") == self._settings_json())
+
+    def on_epoch_begin(self, epoch, logs=None):
+        # After every callback's on_train_begin, which may reset its own records.
+        self._restore_records()
+
+    def _restore_records(self):
+        if self.resumed_at is None or self._records_restored:
+            return
+        self._records_restored = True
+        path = self._records_path(self.resumed_at)
+        if not path.exists():  # cut off between saving the weights and the records
+            print(f"The records of epochs 1-{self.resumed_at} were not saved; "
+                  "the curves start at the restart.")
+            return
+        with path.open("rb") as file:
+            saved = pickle.load(file)
+        for callback, attributes in zip(self.records, saved["records"], strict=True):
+            for name, value in attributes.items():
+                setattr(callback, name, value)
+        self.model.history.history = saved["history"]
+
+    def on_epoch_end(self, epoch, logs=None):
+        # The records first, the weights after: the weights' epoch names the records to load.
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._settings_path.write_text(self._settings_json(), encoding="utf-8")
+        history = {key: list(values) for key, values in self.model.history.history.items()}
+        for key, value in (logs or {}).items():  # History adds this epoch after us
+            history.setdefault(key, []).append(value)
+        saved = {"records": [{name: getattr(callback, name) for name in callback.recorded}
+                             for callback in self.records],
+                 "history": history}
+        partial = self._records_path(epoch + 1).with_suffix(".partial")
+        with partial.open("wb") as file:
+            pickle.dump(saved, file)
+        partial.replace(self._records_path(epoch + 1))
+        self._records_path(epoch - 1).unlink(missing_ok=True)  # keep this epoch's and the last
+        super().on_epoch_end(epoch, logs)
+
+    def on_train_end(self, logs=None):
+        self._restore_records()  # a run cut off after its last epoch trains no epoch now
+        self.model._initial_epoch = None
+        super().on_train_end(logs)
 
 
 def save_samples(lesson, images, labels=None, profile=None):

@@ -3,14 +3,16 @@
     python scripts/run_lessons.py --profile cpu notebooks/01_vanilla_gan.ipynb
     python scripts/run_lessons.py --profile cpu solutions/01_vanilla_gan_solutions.ipynb
 
-Each notebook runs in a fresh kernel started in notebooks/, with GAN_PROFILE set. Progress bars
-print carriage returns; only their final state is kept in the saved outputs, as a terminal
-would show them, so the committed notebooks stay small.
+Each notebook runs in a fresh kernel started in notebooks/, with GAN_PROFILE set, from the top:
+the backups an interrupted earlier run left (callbacks.ResumeAfterRestart) are deleted first.
+Progress bars print carriage returns; only their final state is kept in the saved outputs, as a
+terminal would show them, so the committed notebooks stay small.
 """
 
 import argparse
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -65,7 +67,17 @@ def save_run(notebook, destination):
     nbformat.write(notebook, destination)
 
 
+def discard_backups(path, profile):
+    """Remove what an interrupted earlier run of this notebook left for ResumeAfterRestart:
+    a committed run is one run from the top, never a resumed one."""
+    lesson_artifacts = results_table.ROOT / "artifacts" / path.stem
+    for backup in sorted(lesson_artifacts.glob(f"backup*/{profile}")):
+        shutil.rmtree(backup)
+        print(f"  discarded an earlier run's backup: {backup.relative_to(results_table.ROOT)}")
+
+
 def run_notebook(path, profile, timeout):
+    discard_backups(path, profile)
     notebook = nbformat.read(path, as_version=4)
     os.environ["GAN_PROFILE"] = profile
     client = NotebookClient(

@@ -2,6 +2,7 @@
 
 import json
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -31,6 +32,17 @@ def test_progress_updates_collapse_to_what_a_terminal_shows():
         ("stderr", "warning\n"),
         ("stdout", "Epoch 2/2\n"),
     ]
+
+
+def test_a_committed_run_starts_from_the_top(tmp_path, monkeypatch):
+    # Another profile's backup stays; this profile's, left by an interrupted run, goes.
+    monkeypatch.setattr(run_lessons.results_table, "ROOT", tmp_path)
+    lesson = tmp_path / "artifacts" / "04_wgan"
+    for backup in ("backup_WGAN/cpu", "backup_WGANGP/cpu", "backup_WGAN/smoke"):
+        (lesson / backup).mkdir(parents=True)
+    run_lessons.discard_backups(Path("notebooks/04_wgan.ipynb"), "cpu")
+    assert sorted(str(p.relative_to(lesson)) for p in lesson.glob("backup*/*")) == [
+        "backup_WGAN/smoke"]
 
 
 def test_readme_table_is_built_from_results(tmp_path, monkeypatch):

@@ -1,0 +1,185 @@
+"""`callbacks.ResumeAfterRestart`: a training killed mid-epoch resumes at its last finished
+epoch in a fresh process, with the weights, step counts and curves an uninterrupted run has."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from gan_utils import callbacks
+
+TESTS = Path(__file__).parent
+
+# One training, in a process of its own: `pause` stops it for good in the middle of its third
+# epoch (after the backup of epoch 2) so that the test can kill it there.
+TRAINING = """
+import sys, time
+from pathlib import Path
+import keras, numpy as np
+sys.path.insert(0, {tests!r})
+from test_model import make_gan
+from gan_utils import callbacks
+
+folder, out, mode = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+
+
+class FakeJudge:
+    def fd_to_held_out(self, points):  # any number that depends on G will do
+        return float(np.mean(points ** 2))
+
+
+class EvalPoints(keras.callbacks.Callback):
+    recorded = ("points",)
+
+    def __init__(self):
+        super().__init__()
+        self.points = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.points.append(np.asarray(self.model.generate_eval_batch()))
+
+
+class PauseInThirdEpoch(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 2 and batch == 1:
+            (folder.parent / "paused").touch()
+            time.sleep(600)
+
+
+real_points = np.random.default_rng(0).normal(2.0, 0.1, size=(64, 3)).astype("float32")
+gan = make_gan()
+clock, judged, points = (callbacks.EpochClock(), callbacks.JudgeEveryEpoch(FakeJudge(), 32),
+                         EvalPoints())
+resume = callbacks.ResumeAfterRestart(folder, records=[clock, judged, points],
+                                      settings={{"epochs": 4}})
+extra = [PauseInThirdEpoch()] if mode == "pause" else []
+history = gan.fit(real_points, batch_size=16, epochs=4, shuffle=False, verbose=0,
+                  callbacks=[clock, judged, points, resume, *extra])
+np.savez(out, *[w.numpy() for w in gan.weights], judge_fd=judged.judge_fd,
+         points=np.stack(points.points), seconds=clock.seconds,
+         g_loss=history.history["g_loss"], resumed_at=resume.resumed_at or 0,
+         steps=[int(gan.g_optimizer.iterations), int(gan.d_optimizer.iterations)])
+"""
+
+
+def run_training(tmp_path, name, mode="run", **popen):
+    script = tmp_path / "training.py"
+    script.write_text(TRAINING.format(tests=str(TESTS)), encoding="utf-8")
+    command = [sys.executable, str(script), str(tmp_path / name / "backup"),
+               str(tmp_path / f"{name}.npz"), mode]
+    (tmp_path / name).mkdir(exist_ok=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, **popen)
+
+
+def wait_for(path, process, seconds=180):
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if process.poll() is not None:
+            pytest.fail(f"the training ended before it paused:\n{process.stdout.read()}")
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the training never reached its third epoch")
+        time.sleep(0.2)
+
+
+def finished(process):
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output
+    return output
+
+
+def test_a_killed_training_resumes_where_its_backup_left_it(tmp_path):
+    straight = run_training(tmp_path, "straight")
+    finished(straight)
+
+    cut_off = run_training(tmp_path, "resumed", mode="pause")
+    wait_for(tmp_path / "resumed" / "paused", cut_off)
+    os.kill(cut_off.pid, signal.SIGKILL)  # as a dead kernel: no callback runs after this
+    cut_off.wait()
+    assert any((tmp_path / "resumed" / "backup").iterdir())
+
+    output = finished(run_training(tmp_path, "resumed"))
+    assert "Resuming from the backup in backup/" in output and "after epoch 2 of 4." in output
+
+    expected, got = np.load(tmp_path / "straight.npz"), np.load(tmp_path / "resumed.npz")
+    assert int(got["resumed_at"]) == 2 and int(expected["resumed_at"]) == 0
+    # Same step counts: the half-finished third epoch ran again from its backup, not on top.
+    assert got["steps"].tolist() == expected["steps"].tolist() == [16, 16]
+    # The data here is one fixed pass per epoch, so the resumed run retraces the straight one:
+    # weights, the loss history and every curve, epochs 1-2 restored from the backup.
+    weight_keys = [key for key in expected.files if key.startswith("arr_")]
+    assert weight_keys
+    for key in weight_keys:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, atol=1e-5)
+    for key in ("judge_fd", "g_loss", "points"):
+        assert got[key].shape[0] == 4
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, atol=1e-5)
+    assert len(got["seconds"]) == 4 and np.all(np.diff(got["seconds"]) >= 0)
+    assert not any((tmp_path / "resumed" / "backup").iterdir())  # a completed fit removes it
+
+
+class Recorder(keras.callbacks.Callback):
+    recorded = ("values",)
+
+    def __init__(self):
+        super().__init__()
+        self.values = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.values.append(epoch)
+
+
+def small_fit(folder, settings, epochs=2):
+    sys.path.insert(0, str(TESTS))
+    from test_model import make_gan
+
+    gan, recorder = make_gan(), Recorder()
+    resume = callbacks.ResumeAfterRestart(folder, records=[recorder], settings=settings)
+    points = np.random.default_rng(0).normal(2.0, 0.1, size=(32, 3)).astype("float32")
+    gan.fit(points, batch_size=16, epochs=epochs, shuffle=False, verbose=0,
+            callbacks=[recorder, resume])
+    return resume, recorder
+
+
+def leave_backup(folder, settings, weights_of):
+    """A backup as a run cut off after epoch 1 leaves it."""
+    resume = callbacks.ResumeAfterRestart(folder, settings=settings)
+    resume.folder.mkdir(parents=True)
+    (resume.folder / "settings.json").write_text(resume._settings_json(), encoding="utf-8")
+    (resume.folder / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}',
+                                                          encoding="utf-8")
+    weights_of.save_weights(resume.folder / "latest.weights.h5")
+    return resume.folder
+
+
+def another_model():
+    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+
+def test_a_backup_from_other_settings_is_discarded(tmp_path, capsys):
+    backup = leave_backup(tmp_path / "backup", {"epochs": 99}, weights_of=another_model())
+    resume, recorder = small_fit(tmp_path / "backup", settings={"epochs": 2})
+    assert "left by other settings: starting afresh" in capsys.readouterr().out
+    assert resume.resumed_at is None and recorder.values == [0, 1]
+    assert not backup.exists()
+
+
+def test_a_backup_of_another_model_says_what_to_do(tmp_path):
+    leave_backup(tmp_path / "backup", {"epochs": 2}, weights_of=another_model())
+    with pytest.raises(ValueError, match="does not fit this model.*Delete that folder"):
+        small_fit(tmp_path / "backup", settings={"epochs": 2})
+
+
+def test_records_need_their_names():
+    with pytest.raises(ValueError, match="names no `recorded` attributes"):
+        callbacks.ResumeAfterRestart("unused", records=[keras.callbacks.History()])
