@@ -194,6 +194,9 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
     pipelines start again from their first batch, so a resumed run sees other batches than an
     uninterrupted one would have.
 
+    Pass it to `fit` after the callbacks in `records`, so that it saves what they recorded of
+    the epoch just finished.
+
     Args:
         folder: where the backup lives, one per training (e.g. artifacts/<lesson>/backup_gp).
         records: the other callbacks of this `fit` whose records should survive.
@@ -258,6 +261,9 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
                 and self._settings_path.read_text(encoding="utf-8") == self._settings_json())
 
     def on_epoch_begin(self, epoch, logs=None):
+        # fit has read the epoch to start from: clear it now, so that no later fit of this
+        # model starts there, even if this one ends in an error.
+        self.model._initial_epoch = None
         # After every callback's on_train_begin, which may reset its own records.
         self._restore_records()
 
@@ -276,6 +282,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
             for name, value in attributes.items():
                 setattr(callback, name, value)
         self.model.history.history = saved["history"]
+        self.model.history.epoch = list(range(self.resumed_at))
 
     def on_epoch_end(self, epoch, logs=None):
         # The records first, the weights after: the weights' epoch names the records to load.
@@ -293,6 +300,22 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
         partial.replace(self._records_path(epoch + 1))
         self._records_path(epoch - 1).unlink(missing_ok=True)  # keep this epoch's and the last
         super().on_epoch_end(epoch, logs)
+
+    def _save_model(self):
+        """Keras' save, with each file written whole and then renamed into place: a kill while
+        writing leaves the previous file as it was (Keras writes over it in place)."""
+        weights, metadata = Path(self._weights_path), Path(self._training_metadata_path)
+        for latest, previous in ((weights, self._prev_weights_path),
+                                 (metadata, self._prev_training_metadata_path)):
+            if latest.exists():  # double_checkpoint: the pair before this one
+                shutil.copyfile(latest, previous)
+        partial_weights = weights.with_name("partial.weights.h5")
+        self.model.save_weights(partial_weights, overwrite=True)
+        partial_metadata = metadata.with_suffix(".partial")
+        partial_metadata.write_text(json.dumps({"epoch": self._current_epoch, "batch": 0}),
+                                    encoding="utf-8")
+        partial_weights.replace(weights)
+        partial_metadata.replace(metadata)
 
     def on_train_end(self, logs=None):
         self._restore_records()  # a run cut off after its last epoch trains no epoch now

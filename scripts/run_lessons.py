@@ -21,6 +21,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from gan_utils import paths
 from gan_utils.profiles import PROFILES
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -70,10 +71,10 @@ def save_run(notebook, destination):
 def discard_backups(path, profile):
     """Remove what an interrupted earlier run of this notebook left for ResumeAfterRestart:
     a committed run is one run from the top, never a resumed one."""
-    lesson_artifacts = results_table.ROOT / "artifacts" / path.stem
+    lesson_artifacts = paths.project_root() / "artifacts" / path.stem
     for backup in sorted(lesson_artifacts.glob(f"backup*/{profile}")):
         shutil.rmtree(backup)
-        print(f"  discarded an earlier run's backup: {backup.relative_to(results_table.ROOT)}")
+        print(f"  discarded an earlier run's backup: {backup.relative_to(paths.project_root())}")
 
 
 def run_notebook(path, profile, timeout):

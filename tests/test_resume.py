@@ -148,7 +148,7 @@ def small_fit(folder, settings, epochs=2):
     points = np.random.default_rng(0).normal(2.0, 0.1, size=(32, 3)).astype("float32")
     gan.fit(points, batch_size=16, epochs=epochs, shuffle=False, verbose=0,
             callbacks=[recorder, resume])
-    return resume, recorder
+    return resume, recorder, gan
 
 
 def leave_backup(folder, settings, weights_of):
@@ -168,10 +168,25 @@ def another_model():
 
 def test_a_backup_from_other_settings_is_discarded(tmp_path, capsys):
     backup = leave_backup(tmp_path / "backup", {"epochs": 99}, weights_of=another_model())
-    resume, recorder = small_fit(tmp_path / "backup", settings={"epochs": 2})
+    resume, recorder, _ = small_fit(tmp_path / "backup", settings={"epochs": 2})
     assert "left by other settings: starting afresh" in capsys.readouterr().out
     assert resume.resumed_at is None and recorder.values == [0, 1]
     assert not backup.exists()
+
+
+def test_a_resumed_fit_leaves_the_next_fit_its_own_first_epoch(tmp_path, capsys):
+    # Keras keeps the epoch a backup restored on the model; lesson 02 fits the same model
+    # again with initial_epoch, which that stale value would override.
+    sys.path.insert(0, str(TESTS))
+    from test_model import make_gan
+
+    leave_backup(tmp_path / "backup", {"epochs": 3}, weights_of=make_gan())
+    resume, recorder, gan = small_fit(tmp_path / "backup", settings={"epochs": 3}, epochs=3)
+    assert "after epoch 1 of 3" in capsys.readouterr().out
+    assert resume.resumed_at == 1 and recorder.values == [1, 2]
+    points = np.zeros((32, 3), "float32")
+    history = gan.fit(points, batch_size=16, initial_epoch=3, epochs=4, verbose=0)
+    assert history.epoch == [3]
 
 
 def test_a_backup_of_another_model_says_what_to_do(tmp_path):

@@ -36,7 +36,7 @@ def test_progress_updates_collapse_to_what_a_terminal_shows():
 
 def test_a_committed_run_starts_from_the_top(tmp_path, monkeypatch):
     # Another profile's backup stays; this profile's, left by an interrupted run, goes.
-    monkeypatch.setattr(run_lessons.results_table, "ROOT", tmp_path)
+    monkeypatch.setenv("GAN_LESSONS_ROOT", str(tmp_path))
     lesson = tmp_path / "artifacts" / "04_wgan"
     for backup in ("backup_WGAN/cpu", "backup_WGANGP/cpu", "backup_WGAN/smoke"):
         (lesson / backup).mkdir(parents=True)
