@@ -169,7 +169,7 @@ class ResultsRecorder(keras.callbacks.Callback):
         }
 
     def write(self, metrics):
-        """Write results/<lesson>.json (smoke runs: artifacts/smoke_results/); returns it."""
+        """Write results/<lesson>.json (smoke runs: artifacts/smoke/results/); returns it."""
         summary = self.summary(metrics)
         folder = paths.results_dir(self.profile)
         folder.mkdir(parents=True, exist_ok=True)

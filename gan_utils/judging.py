@@ -134,7 +134,7 @@ def _bundled_digest():
 
 
 def _default_cache_path():
-    cache_dir = os.environ.get("GAN_JUDGE_CACHE") or paths.artifacts_dir("judge")
+    cache_dir = os.environ.get("GAN_JUDGE_CACHE") or paths.artifacts_dir() / "judge"
     return Path(cache_dir) / f"judge_v{JUDGE_VERSION}_{_bundled_digest()}.weights.h5"
 
 
@@ -244,8 +244,9 @@ def load_judge(cache_path=None, verbose=True):
         x_train, y_train = data.load_mnist("train", source="bundled", verbose=False)
         classifier = _train_classifier(data.to_unit_range(x_train), y_train, verbose=verbose)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename: a half-written cache is never picked up.
-        partial = path.with_name(path.name + ".partial.weights.h5")
+        # Write then rename: a half-written cache is never picked up, and two processes
+        # training at once each write their own file.
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial.weights.h5")
         classifier.save_weights(partial)
         partial.replace(path)
     judge = Judge(classifier)

@@ -38,32 +38,45 @@ def _test_run_name(profile):
     return "smoke" if profile == "smoke" else f"{profile}_dry"
 
 
+def _folder(*parts):
+    folder = project_root().joinpath("artifacts", *parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def results_dir(profile=None):
-    """results/, where lessons write their figures; a smoke or dry run writes to artifacts/
-    (artifacts/smoke_results/, artifacts/gpu_dry_results/) instead."""
+    """results/, where lessons write their figures; a smoke or dry run writes to
+    artifacts/smoke/results/ (artifacts/gpu_dry/results/, ...) instead."""
     if _is_test_run(profile):
-        return artifacts_dir(f"{_test_run_name(profile)}_results")
+        return _folder(_test_run_name(profile), "results")
     return project_root() / "results"
 
 
-def artifacts_dir(lesson=None):
-    """artifacts/ or artifacts/<lesson>/, created on demand."""
-    folder = project_root() / "artifacts"
-    if lesson:
-        folder = folder / lesson
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def artifacts_dir(lesson=None, profile=None):
+    """artifacts/, or a lesson's folder in it, created on demand.
+
+    A real run's lesson folder is artifacts/<lesson>/. A smoke or dry run (of `profile`, by
+    default the current one) gets artifacts/smoke/<lesson>/ (artifacts/gpu_dry/<lesson>/, ...):
+    the test suite never replaces a real run's models, pictures or backups, and its two
+    suites can run side by side.
+    """
+    if not lesson:
+        return _folder()
+    from gan_utils import profiles
+
+    profile = profile or profiles.current_profile()
+    if _is_test_run(profile):
+        return _folder(_test_run_name(profile), lesson)
+    return _folder(lesson)
 
 
 def samples_path(lesson, profile=None):
     """artifacts/<lesson>/samples.npz, the samples a lesson leaves for lesson 07.
 
-    Without a profile: a real run's samples, the ones lesson 07 reads in any profile.
-
-    A smoke or dry run's samples go to artifacts/smoke_samples/<lesson>/ (or gpu_dry_samples/)
-    instead, so that running the test suite never replaces a real run's samples with a few
-    hundred steps' worth.
+    Without a profile: a real run's samples, the ones lesson 07 reads in any profile. A smoke
+    or dry run's samples go to its own lesson folder (`artifacts_dir`), so that running the
+    test suite never replaces a real run's samples with a few hundred steps' worth.
     """
-    if _is_test_run(profile):
-        return artifacts_dir(f"{_test_run_name(profile)}_samples/{lesson}") / "samples.npz"
-    return artifacts_dir(lesson) / "samples.npz"
+    if profile is None:
+        return _folder(lesson) / "samples.npz"
+    return artifacts_dir(lesson, profile) / "samples.npz"

@@ -200,7 +200,7 @@ def test_results_recorder_counts_every_step_of_a_multi_step_execution(project):
 def test_smoke_runs_leave_the_committed_results_alone(project):
     callbacks.ResultsRecorder("99_test", "smoke").write({})
     assert not (project / "results").exists()
-    assert (project / "artifacts" / "smoke_results" / "99_test.json").is_file()
+    assert (project / "artifacts" / "smoke" / "results" / "99_test.json").is_file()
 
 
 def test_save_samples_writes_uint8_and_labels(project):
@@ -218,7 +218,7 @@ def test_smoke_samples_leave_a_real_runs_samples_alone(project, monkeypatch):
     real_run = callbacks.save_samples("99_test", images, profile="cpu")
     monkeypatch.setenv("GAN_PROFILE", "smoke")
     smoke_run = callbacks.save_samples("99_test", images + 0.5)  # profile read from GAN_PROFILE
-    assert smoke_run == project / "artifacts" / "smoke_samples" / "99_test" / "samples.npz"
+    assert smoke_run == project / "artifacts" / "smoke" / "99_test" / "samples.npz"
     with np.load(real_run) as saved:
         assert saved["x"].max() == 128  # still the cpu run's images (0.0 → 128)
 
@@ -230,7 +230,7 @@ def test_project_root_is_found_from_a_subfolder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path / "notebooks")
     assert paths.project_root() == tmp_path
     assert paths.results_dir() == tmp_path / "results"
-    assert paths.results_dir("smoke") == tmp_path / "artifacts" / "smoke_results"
+    assert paths.results_dir("smoke") == tmp_path / "artifacts" / "smoke" / "results"
 
 
 def test_evenly_chosen_keeps_the_ends_and_at_most_the_count_asked():

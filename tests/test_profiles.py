@@ -91,9 +91,19 @@ def test_dry_runs_write_their_figures_and_samples_apart(monkeypatch, tmp_path):
     monkeypatch.delenv("GAN_DRY_RUN", raising=False)
     assert paths.results_dir("gpu") == tmp_path / "results"
     monkeypatch.setenv("GAN_DRY_RUN", "1")
-    assert paths.results_dir("gpu") == tmp_path / "artifacts" / "gpu_dry_results"
+    assert paths.results_dir("gpu") == tmp_path / "artifacts" / "gpu_dry" / "results"
     assert paths.samples_path("01_vanilla_gan", "gpu") == (
-        tmp_path / "artifacts" / "gpu_dry_samples" / "01_vanilla_gan" / "samples.npz")
+        tmp_path / "artifacts" / "gpu_dry" / "01_vanilla_gan" / "samples.npz")
+    # A lesson's models, pictures and backups too: the two suites can run side by side.
+    monkeypatch.setenv("GAN_PROFILE", "gpu")
+    assert paths.artifacts_dir("01_vanilla_gan") == tmp_path / "artifacts" / "gpu_dry" / (
+        "01_vanilla_gan")
+    monkeypatch.setenv("GAN_PROFILE", "smoke")
+    assert paths.artifacts_dir("01_vanilla_gan") == tmp_path / "artifacts" / "smoke" / (
+        "01_vanilla_gan")
+    monkeypatch.delenv("GAN_DRY_RUN")
+    assert paths.artifacts_dir("01_vanilla_gan", profile="cpu") == (
+        tmp_path / "artifacts" / "01_vanilla_gan")
     # Asked for no profile in particular, lesson 07 reads a real run's samples, dry run or not.
     assert paths.samples_path("01_vanilla_gan") == (
         tmp_path / "artifacts" / "01_vanilla_gan" / "samples.npz")
