@@ -54,7 +54,7 @@ def noise_in(notebook):
 # lesson 06 missed its bar under PacGAN's high-quality reverse KL; lesson 07 compares the
 # samples that lessons 01-04 leave in artifacts/, so it re-runs after them on one machine).
 # Remove a name once its notebook is re-run.
-NOT_YET_RERUN = {"06_mode_collapse"}
+NOT_YET_RERUN = set()
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.stem not in NOT_YET_RERUN],
