@@ -20,8 +20,8 @@ BUDGETS = {
     #        cas_epochs: epochs of each classifier trained for the CAS
     "smoke": dict(data="bundled", batch_size=64, epochs=2, steps_per_epoch=150, ema=0.98,
                   acgan_epochs=2, acgan_ema=0.9, cas_epochs=1, quality_bar=False),
-    "cpu": dict(data="auto", batch_size=64, epochs=12, steps_per_epoch=500, ema=0.999,
-                acgan_epochs=4, acgan_ema=0.99, cas_epochs=8, quality_bar=True),
+    "cpu": dict(data="auto", batch_size=64, epochs=9, steps_per_epoch=500, ema=0.999,
+                acgan_epochs=3, acgan_ema=0.99, cas_epochs=8, quality_bar=True),
     "gpu": dict(data="auto", batch_size=128, epochs=40, steps_per_epoch=500, ema=0.999,
                 acgan_epochs=20, acgan_ema=0.999, cas_epochs=8, quality_bar=True),
 }
