@@ -77,6 +77,9 @@ LESSONS = {
 
 # Where a lesson's loop differs in structure from the reference, by lesson: the note printed
 # beside a ratio below 1. Differences, not measured causes: check them against the figures.
+# Lesson 03's 0.92× of an earlier 5-round run was noise: 9 rounds on another 2-core host
+# (`--lessons 02_dcgan 03_conditional_gan --rounds 9`, TF 2.21) gave 14.85 against 14.71
+# steps/s, 1.01×, with single rounds over 14.2–17.1 (ours) and 13.9–15.4 (keras.io).
 NOTES = {
     "01_vanilla_gan": "the reference calls D once on real and generated images concatenated; "
                       "ours calls it once per batch",
