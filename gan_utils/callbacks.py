@@ -180,7 +180,7 @@ class ResultsRecorder(keras.callbacks.Callback):
 
 
 class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
-    """Resume a training that a disconnect or a dead kernel cut off, at its last finished epoch.
+    """Resume a training that a disconnect or a dead kernel cut off, after its last finished epoch.
 
     Keras' `BackupAndRestore` saves the model after every epoch (weights, both optimizers, the
     random generators' state) and, when the same `fit` runs again, starts it after the last
