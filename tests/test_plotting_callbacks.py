@@ -206,7 +206,7 @@ def test_smoke_runs_leave_the_committed_results_alone(project):
 def test_save_samples_writes_uint8_and_labels(project):
     images = np.linspace(-1, 1, 2 * 28 * 28, dtype=np.float32).reshape(2, 28, 28)
     path = callbacks.save_samples("99_test", images, labels=[3, 4], profile="cpu")
-    assert path == paths.artifacts_dir("99_test") / "samples.npz"
+    assert path == paths.artifacts_dir("99_test", profile="cpu") / "samples.npz"
     with np.load(path) as saved:
         assert saved["x"].dtype == np.uint8 and saved["x"].shape == (2, 28, 28, 1)
         assert saved["x"].min() == 0 and saved["x"].max() == 255
