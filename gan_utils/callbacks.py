@@ -205,9 +205,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
 
     def __init__(self, folder, records=(), settings=None):
         # One backup per profile: a test run never discards a real run's backup.
-        profile = profiles.current_profile()
-        run = f"{profile}_dry" if profiles.dry_run() and profile != "smoke" else profile
-        self.folder = Path(folder) / run
+        self.folder = Path(folder) / paths.run_name(profiles.current_profile())
         super().__init__(str(self.folder), double_checkpoint=True)
         for callback in records:
             if not hasattr(callback, "recorded"):

@@ -9,7 +9,7 @@ directory. `GAN_LESSONS_ROOT` overrides the search.
 import os
 from pathlib import Path
 
-__all__ = ["artifacts_dir", "project_root", "results_dir", "samples_path"]
+__all__ = ["artifacts_dir", "project_root", "results_dir", "run_name", "samples_path"]
 
 _PROJECT_MARKER = 'name = "gan-lessons"'
 
@@ -36,6 +36,11 @@ def _is_test_run(profile):
 
 def _test_run_name(profile):
     return "smoke" if profile == "smoke" else f"{profile}_dry"
+
+
+def run_name(profile):
+    """The profile's name, with "_dry" for a dry run: cpu, gpu, smoke, cpu_dry, gpu_dry."""
+    return _test_run_name(profile) if _is_test_run(profile) else profile
 
 
 def _folder(*parts):
