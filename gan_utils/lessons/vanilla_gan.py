@@ -19,7 +19,7 @@ BUDGETS = {
     #        1 / (1 − ema) steps must be short beside the whole training
     "smoke": dict(data="bundled", batch_size=64, epochs=4, steps_per_epoch=200, ema=0.99,
                   quality_bar=False),
-    "cpu": dict(data="auto", batch_size=128, epochs=30, steps_per_epoch=600, ema=0.999,
+    "cpu": dict(data="auto", batch_size=128, epochs=18, steps_per_epoch=600, ema=0.999,
                 quality_bar=True),
     "gpu": dict(data="auto", batch_size=128, epochs=100, steps_per_epoch=600, ema=0.999,
                 quality_bar=True),
