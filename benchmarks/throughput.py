@@ -93,7 +93,8 @@ NOTES = {
 
 
 XLA_NOTE = ("XLA's compiled step is slower than TensorFlow's own kernels for these networks on "
-            "this machine (lesson 08 measures the same for the DCGAN)")
+            "this machine (whether XLA helps on a CPU depends on the machine: lesson 08 times "
+            "both on yours)")
 
 
 def spread_note(ours, reference):
