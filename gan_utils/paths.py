@@ -34,13 +34,11 @@ def _is_test_run(profile):
     return profile == "smoke" or (profile is not None and profiles.dry_run())
 
 
-def _test_run_name(profile):
-    return "smoke" if profile == "smoke" else f"{profile}_dry"
-
-
 def run_name(profile):
     """The profile's name, with "_dry" for a dry run: cpu, gpu, smoke, cpu_dry, gpu_dry."""
-    return _test_run_name(profile) if _is_test_run(profile) else profile
+    if profile == "smoke" or not _is_test_run(profile):
+        return profile
+    return f"{profile}_dry"
 
 
 def _folder(*parts):
@@ -53,7 +51,7 @@ def results_dir(profile=None):
     """results/, where lessons write their figures; a smoke or dry run writes to
     artifacts/smoke/results/ (artifacts/gpu_dry/results/, ...) instead."""
     if _is_test_run(profile):
-        return _folder(_test_run_name(profile), "results")
+        return _folder(run_name(profile), "results")
     return project_root() / "results"
 
 
@@ -71,7 +69,7 @@ def artifacts_dir(lesson=None, profile=None):
 
     profile = profile or profiles.current_profile()
     if _is_test_run(profile):
-        return _folder(_test_run_name(profile), lesson)
+        return _folder(run_name(profile), lesson)
     return _folder(lesson)
 
 
