@@ -13,6 +13,7 @@ import textwrap
 import keras
 import numpy as np
 import pytest
+import scipy.stats
 
 from gan_utils.lessons import (
     conditional_gan,
@@ -216,6 +217,29 @@ def test_infogan_code_sizes_and_continuous_weight_are_settings():
                                          np.array([5], "int32"), np.array([[2.0]], "float32"))
     assert float(loss) == pytest.approx(np.log(20.0) + 0.1 * 0.5 * 2.0**2, rel=1e-5)
     assert float(bound) == pytest.approx(0.0, abs=1e-5)  # log K − log K
+
+
+def test_infogan_noise_is_uniform_on_minus_one_one():
+    # erf(z / √2) = 2Φ(z) − 1: N(0, 1)'s quartiles go to −½, 0, ½ ...
+    quartiles = np.array([-0.6744898, 0.0, 0.6744898], "float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(infogan.uniform_noise(quartiles)),
+                               [-0.5, 0.0, 0.5], atol=1e-6)
+    # ... and a standard normal sample becomes a uniform one
+    z = np.random.default_rng(0).standard_normal(50_000).astype("float32")
+    noise = keras.ops.convert_to_numpy(infogan.uniform_noise(z))
+    assert scipy.stats.kstest(noise, "uniform", args=(-1, 2)).pvalue > 0.01
+    assert scipy.stats.kstest(z, "uniform", args=(-1, 2)).pvalue < 1e-6  # z itself is not
+
+
+def test_infogan_gives_g_the_same_inputs_in_training_and_sampling():
+    model, _ = info_gan()
+    z = np.random.default_rng(1).standard_normal((3, infogan.NOISE_DIM)).astype("float32")
+    categories, continuous = np.array([0, 4, 9]), np.full((3, 2), 0.5, "float32")
+    sampled = model.generator_inputs(z, categories=categories, continuous=continuous)
+    trained = model.generator_input(z, categories, continuous)  # what train_step feeds G
+    np.testing.assert_allclose(sampled, keras.ops.convert_to_numpy(trained), atol=1e-6)
+    np.testing.assert_allclose(sampled[:, :infogan.NOISE_DIM],
+                               keras.ops.convert_to_numpy(infogan.uniform_noise(z)), atol=1e-6)
 
 
 def test_infogan_inputs_put_the_codes_after_z():

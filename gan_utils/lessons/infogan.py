@@ -19,8 +19,13 @@ NUM_CONTINUOUS = 2   # c2, c3 ~ U(-1, 1)
 CODE_DIM = NUM_CATEGORIES + NUM_CONTINUOUS
 
 
+def uniform_noise(z):
+    """The authors' noise, U(−1, 1), from z ~ N(0, I): erf(z / √2) = 2Φ(z) − 1."""
+    return ops.erf(z / np.sqrt(2.0))
+
+
 def build_generator(width=dcgan.WIDTH, code_dim=CODE_DIM):
-    """Lesson 02's generator on [z, one-hot c1, c2, c3]: 62 + 10 + 2 = 74 inputs."""
+    """Lesson 02's generator on [noise, one-hot c1, c2, c3]: 62 + 10 + 2 = 74 inputs."""
     return dcgan.build_generator(latent_dim=NOISE_DIM + code_dim, width=width)
 
 
@@ -72,9 +77,9 @@ class InfoGAN(gan_utils.GAN):
         return self.replica_share(draw, batch_size)
 
     def generator_input(self, z, categories, continuous):
-        """[z, one-hot c1, c2, c3]: the 74 numbers G reads."""
+        """[uniform noise from z, one-hot c1, c2, c3]: the 74 numbers G reads."""
         one_hot = ops.one_hot(categories, self.num_categories)
-        return ops.concatenate([z, one_hot, continuous], axis=-1)
+        return ops.concatenate([uniform_noise(z), one_hot, continuous], axis=-1)
 
     def information_loss(self, code_outputs, categories, continuous):
         """−E[log Q(c | x)] up to a constant, and L_I of c1 = log K − its cross-entropy."""
@@ -127,7 +132,8 @@ class InfoGAN(gan_utils.GAN):
         if continuous is None:
             continuous = np.zeros((count, self.num_continuous), "float32")
         one_hot = np.eye(k, dtype="float32")[np.asarray(categories)]
-        return np.concatenate([latents, one_hot, np.asarray(continuous, "float32")], axis=-1)
+        noise = ops.convert_to_numpy(uniform_noise(latents))
+        return np.concatenate([noise, one_hot, np.asarray(continuous, "float32")], axis=-1)
 
     def training_like_inputs(self, rng, batch_size):
         """Codes drawn as in training (for batch norm's statistics of the averaged weights)."""
