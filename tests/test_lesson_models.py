@@ -67,14 +67,11 @@ def wgan_gp():
 
 
 def mixture_gan():
-    seeds = 3
-
-    def network(inputs, outputs, extra=()):
-        return keras.Sequential([keras.Input((seeds, inputs)), mode_collapse.EnsembleDense(
-            8, seeds), *extra, mode_collapse.EnsembleDense(outputs, seeds)])
-
-    model = mode_collapse.MixtureGAN(network(2, 2), network(4, 1, [mode_collapse.MinibatchStd()]),
-                                     pack=2, batch_size=8, scale=4.0)
+    seeds = 3  # the lesson's exported networks, packed D with minibatch std
+    model = mode_collapse.MixtureGAN(
+        mode_collapse.build_generator(seeds),
+        mode_collapse.build_discriminator(seeds, pack=2, minibatch_std=True),
+        pack=2, batch_size=8, scale=4.0)
     points = np.random.default_rng(1).normal(size=(8, seeds, 2)).astype("float32")
     return model, points
 
@@ -217,6 +214,27 @@ def test_infogan_code_sizes_and_continuous_weight_are_settings():
                                          np.array([5], "int32"), np.array([[2.0]], "float32"))
     assert float(loss) == pytest.approx(np.log(20.0) + 0.1 * 0.5 * 2.0**2, rel=1e-5)
     assert float(bound) == pytest.approx(0.0, abs=1e-5)  # log K − log K
+
+
+def test_mode_collapse_networks_have_one_copy_per_seed():
+    seeds, pack = 3, 4
+    generator = mode_collapse.build_generator(seeds)
+    assert generator.input_shape == (None, seeds, mode_collapse.LATENT_DIM)
+    assert generator.output_shape == (None, seeds, 2)  # a point per seed
+    plain = mode_collapse.build_discriminator(seeds, pack=pack)
+    assert plain.input_shape == (None, seeds, 2 * pack)  # pack points side by side
+    assert plain.output_shape == (None, seeds, 1)
+    with_std = mode_collapse.build_discriminator(seeds, minibatch_std=True)
+    last_hidden = with_std.layers[-1].input.shape[-1]
+    assert last_hidden == mode_collapse.HIDDEN + 1  # minibatch std adds one feature
+    # each seed's copy has its own weights: seed 0's kernel alone changes seed 0's output
+    points = np.random.default_rng(0).normal(size=(5, seeds, 2)).astype("float32")
+    before = keras.ops.convert_to_numpy(plain(np.tile(points, (1, 1, pack))))
+    kernel = plain.layers[0].kernel
+    kernel.assign(keras.ops.convert_to_numpy(kernel) * np.array([2.0, 1.0, 1.0])[:, None, None])
+    after = keras.ops.convert_to_numpy(plain(np.tile(points, (1, 1, pack))))
+    assert not np.allclose(before[:, 0], after[:, 0])
+    np.testing.assert_allclose(before[:, 1:], after[:, 1:], rtol=1e-6)
 
 
 def test_infogan_noise_is_uniform_on_minus_one_one():

@@ -39,6 +39,32 @@ class EnsembleDense(layers.Layer):
         return {**super().get_config(), "units": self.units, "seeds": self.seeds}
 
 
+LATENT_DIM = 2  # z ∈ ℝ²
+HIDDEN = 128  # units in each hidden layer of G and D
+
+
+def build_generator(seeds):
+    """`seeds` copies of z → three hidden layers of HIDDEN ReLU units → a point."""
+    return keras.Sequential([
+        keras.Input((seeds, LATENT_DIM)),
+        EnsembleDense(HIDDEN, seeds), layers.ReLU(),
+        EnsembleDense(HIDDEN, seeds), layers.ReLU(),
+        EnsembleDense(HIDDEN, seeds), layers.ReLU(),
+        EnsembleDense(2, seeds),
+    ], name="generator")
+
+
+def build_discriminator(seeds, pack=1, minibatch_std=False):
+    """`seeds` copies of `pack` points side by side → three hidden layers → a score."""
+    hidden = [EnsembleDense(HIDDEN, seeds), layers.LeakyReLU(0.2),
+              EnsembleDense(HIDDEN, seeds), layers.LeakyReLU(0.2),
+              EnsembleDense(HIDDEN, seeds), layers.LeakyReLU(0.2)]
+    if minibatch_std:
+        hidden.append(MinibatchStd())
+    return keras.Sequential([keras.Input((seeds, 2 * pack)), *hidden, EnsembleDense(1, seeds)],
+                            name="discriminator")
+
+
 @keras.saving.register_keras_serializable(package="lesson06")
 class MinibatchStd(layers.Layer):
     """Appends mean_f sqrt(Var_b(h[b, s, f]) + 1e-8) to every sample of seed s."""
