@@ -7,9 +7,11 @@ directory. `GAN_LESSONS_ROOT` overrides the search.
 """
 
 import os
+import re
 from pathlib import Path
 
-__all__ = ["artifacts_dir", "project_root", "results_dir", "run_name", "samples_path"]
+__all__ = ["artifacts_dir", "folder_name", "project_root", "results_dir", "run_name",
+           "samples_path"]
 
 _PROJECT_MARKER = 'name = "gan-lessons"'
 
@@ -39,6 +41,15 @@ def run_name(profile):
     if profile == "smoke" or not _is_test_run(profile):
         return profile
     return f"{profile}_dry"
+
+
+def folder_name(*words):
+    """A run's name as a folder name: ("+ SN + hinge", "seed", 0) → "sn_hinge_seed_0"."""
+    text = " ".join(str(word) for word in words).lower()
+    name = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    if not name:
+        raise ValueError(f"{words!r} holds no letter or digit to name a folder by")
+    return name
 
 
 def _folder(*parts):

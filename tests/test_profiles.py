@@ -107,3 +107,13 @@ def test_dry_runs_write_their_figures_and_samples_apart(monkeypatch, tmp_path):
     # Asked for no profile in particular, lesson 07 reads a real run's samples, dry run or not.
     assert paths.samples_path("01_vanilla_gan") == (
         tmp_path / "artifacts" / "01_vanilla_gan" / "samples.npz")
+
+
+def test_folder_name_keeps_letters_and_digits_only():
+    from gan_utils import paths
+
+    assert paths.folder_name("+ SN + hinge + TTUR", "seed", 0) == "sn_hinge_ttur_seed_0"
+    assert paths.folder_name("R1 instead of SN") == "r1_instead_of_sn"
+    assert paths.folder_name("control (λ = 0)") == "control_0"  # λ is not ASCII
+    with pytest.raises(ValueError):
+        paths.folder_name("+ ")

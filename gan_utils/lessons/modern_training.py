@@ -89,6 +89,8 @@ def build_discriminator(width=dcgan.WIDTH, normalization="batch"):
 class DiscriminatorProbe(keras.callbacks.Callback):
     """After every epoch: σ of D's kernels, and D's logits on training and held-out digits."""
 
+    recorded = ("spectral_norms", "gap", "r_t")  # what ResumeAfterRestart keeps
+
     def __init__(self, training_digits, held_out_digits):
         super().__init__()
         self.digits = [data.to_unit_range(training_digits), data.to_unit_range(held_out_digits)]
@@ -105,6 +107,8 @@ class DiscriminatorProbe(keras.callbacks.Callback):
 
 class StepTimer(keras.callbacks.Callback):
     """Wall-clock seconds of every training step; `median` leaves out the first (tracing)."""
+
+    recorded = ("seconds",)
 
     def __init__(self):
         super().__init__()
