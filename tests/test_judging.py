@@ -1,5 +1,6 @@
 """The judge (gan_utils.judging): its calibration, its class counts, classifiers trained like it."""
 
+import keras
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -98,3 +99,13 @@ def test_train_judge_reads_restyled_digits_the_default_judge_cannot(judge):
     restyled_judge = judging.train_judge(domains.luminance(b_train), b_labels, epochs=2)
     assert restyled_judge.accuracy(domains.luminance(b_test), b_test_labels) > 0.85
     assert judge.accuracy(domains.luminance(b_test), b_test_labels) < 0.5
+
+
+def test_classifiers_train_on_at_most_max_training_digits(monkeypatch):
+    # Full MNIST's 60,000 digits would cost minutes per classifier on a laptop CPU.
+    trained_on = []
+    monkeypatch.setattr(keras.Sequential, "fit", lambda self, x, y, **_: trained_on.append(len(x)))
+    many = judging.MAX_TRAINING_DIGITS + 5
+    judging.train_judge(np.zeros((many, 28, 28), np.uint8), np.zeros(many, int), epochs=1)
+    judging.train_judge(np.zeros((100, 28, 28), np.uint8), np.zeros(100, int), epochs=1)
+    assert trained_on == [judging.MAX_TRAINING_DIGITS, 100]
