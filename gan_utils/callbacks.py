@@ -7,6 +7,8 @@
 * `EpochClock`: seconds of training at the end of each epoch, to plot quality against time.
 * `ResumeAfterRestart`: Keras' `BackupAndRestore` that also keeps the other callbacks' records,
   so a training cut off by a disconnect resumes at its last finished epoch, curves and all.
+* `ResumePhases`: the same for a training made of several `fit` calls (ProGAN's phases, lesson
+  11): it resumes after the last finished phase.
 * `save_samples`: writes `artifacts/<lesson>/samples.npz` for later lessons to evaluate.
 
 A callback whose per-epoch records should survive a restart names them in `recorded`.
@@ -25,8 +27,8 @@ import tensorflow as tf
 
 from gan_utils import data, paths, plotting, profiles
 
-__all__ = ["EpochClock", "JudgeEveryEpoch", "ResultsRecorder", "ResumeAfterRestart", "SampleGrid",
-           "save_samples"]
+__all__ = ["EpochClock", "JudgeEveryEpoch", "ResultsRecorder", "ResumeAfterRestart",
+           "ResumePhases", "SampleGrid", "save_samples"]
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -319,6 +321,75 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
         self._restore_records()  # a run cut off after its last epoch trains no epoch now
         self.model._initial_epoch = None
         super().on_train_end(logs)
+
+
+class ResumePhases:
+    """Resume a training made of several `fit` calls, one per phase, after a restart.
+
+    After each finished phase, `save` keeps the model's state (weights, both optimizers, the
+    random generators) and a record of the phase. When the notebook runs again, `restore` gives
+    back the record of every phase already finished and loads the state left by the last one,
+    so the loop trains only the phases still to do; a phase cut off midway trains again from
+    its start. As with `ResumeAfterRestart`, each profile keeps its own backup
+    (`folder/cpu`, ...), a backup left by other `settings` is discarded, and `finish` deletes
+    it once the last phase is done: only an interrupted training resumes.
+    """
+
+    def __init__(self, folder, settings=None):
+        self.folder = Path(folder) / paths.run_name(profiles.current_profile())
+        self._settings_json = json.dumps(dict(settings or {}), sort_keys=True, default=str)
+        settings_path = self.folder / "settings.json"
+        if self.folder.exists() and not (
+            settings_path.exists()
+            and settings_path.read_text(encoding="utf-8") == self._settings_json
+        ):
+            print(f"The backup in {self._shown_folder} was left by other settings: "
+                  "starting afresh.")
+            shutil.rmtree(self.folder)
+
+    @property
+    def _shown_folder(self):
+        try:
+            return self.folder.relative_to(paths.project_root())
+        except ValueError:  # outside the project (a test's temporary folder)
+            return f"{self.folder.parent.name}/{self.folder.name}"
+
+    def _weights_path(self, phase):
+        return self.folder / f"after_phase_{phase}.weights.h5"
+
+    def _record_path(self, phase):
+        return self.folder / f"after_phase_{phase}.pkl"
+
+    def restore(self, model, phase):
+        """The record saved after `phase` (counted from 0), or None if it never finished.
+        Loads the model's state where this phase is the last one saved."""
+        if not self._record_path(phase).exists():
+            return None
+        if self._weights_path(phase).exists():
+            model.load_weights(self._weights_path(phase))
+            print(f"Resuming from the backup in {self._shown_folder} after phase {phase + 1}.")
+        with self._record_path(phase).open("rb") as file:
+            return pickle.load(file)
+
+    def save(self, model, phase, record):
+        """Keep the model's state after `phase` and its record (any picklable object)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "settings.json").write_text(self._settings_json, encoding="utf-8")
+        # Each file written whole, then renamed into place; the record last, as `restore`
+        # trusts a phase only when its record exists.
+        partial = self.folder / "partial.weights.h5"
+        model.save_weights(partial, overwrite=True)
+        partial.replace(self._weights_path(phase))
+        partial = self._record_path(phase).with_suffix(".partial")
+        with partial.open("wb") as file:
+            pickle.dump(record, file)
+        partial.replace(self._record_path(phase))
+        if phase > 0:  # only the last phase's state is needed to go on
+            self._weights_path(phase - 1).unlink(missing_ok=True)
+
+    def finish(self):
+        """Delete the backup: the training is complete."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def save_samples(lesson, images, labels=None, profile=None):

@@ -198,3 +198,34 @@ def test_a_backup_of_another_model_says_what_to_do(tmp_path):
 def test_records_need_their_names():
     with pytest.raises(ValueError, match="names no `recorded` attributes"):
         callbacks.ResumeAfterRestart("unused", records=[keras.callbacks.History()])
+
+
+def test_resume_phases_restores_the_finished_phases_and_the_last_ones_state(tmp_path, capsys,
+                                                                            monkeypatch):
+    monkeypatch.syspath_prepend(str(TESTS))
+    from test_model import make_gan
+
+    real_points = np.random.default_rng(0).normal(2.0, 0.1, size=(64, 3)).astype("float32")
+    gan, phases = make_gan(), callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 4})
+    for phase in range(2):  # two phases finish, then the kernel dies
+        gan.fit(real_points, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        phases.save(gan, phase, {"phase": phase})
+    finished_weights = [w.numpy() for w in gan.weights]
+
+    restarted = make_gan(seed=1)  # other initial weights, as after a restart
+    phases = callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 4})
+    assert phases.restore(restarted, 0) == {"phase": 0}
+    assert phases.restore(restarted, 1) == {"phase": 1}
+    assert phases.restore(restarted, 2) is None  # never finished: trains
+    for restored, saved in zip(restarted.weights, finished_weights, strict=True):
+        np.testing.assert_array_equal(restored.numpy(), saved)
+    assert int(restarted.g_optimizer.iterations) == 8  # both phases' steps
+    assert "after phase 2" in capsys.readouterr().out
+
+    callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 5})  # other settings
+    assert "starting afresh" in capsys.readouterr().out
+    phases = callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 4})
+    assert phases.restore(make_gan(), 0) is None
+    phases.save(gan, 0, {"phase": 0})
+    phases.finish()
+    assert not phases.folder.exists()
