@@ -131,9 +131,9 @@ class InfoGAN(gan_utils.GAN):
             categories = np.arange(count) // max(count // k, 1) % k
         if continuous is None:
             continuous = np.zeros((count, self.num_continuous), "float32")
-        one_hot = np.eye(k, dtype="float32")[np.asarray(categories)]
-        noise = ops.convert_to_numpy(uniform_noise(latents))
-        return np.concatenate([noise, one_hot, np.asarray(continuous, "float32")], axis=-1)
+        inputs = self.generator_input(ops.convert_to_tensor(latents, "float32"),
+                                      np.asarray(categories), np.asarray(continuous, "float32"))
+        return ops.convert_to_numpy(inputs)
 
     def training_like_inputs(self, rng, batch_size):
         """Codes drawn as in training (for batch norm's statistics of the averaged weights)."""
