@@ -181,6 +181,14 @@ class ResultsRecorder(keras.callbacks.Callback):
         return summary
 
 
+def _shown_folder(folder):
+    """A backup folder as the messages name it: relative to the project when inside it."""
+    try:
+        return folder.relative_to(paths.project_root())
+    except ValueError:  # outside the project (a test's temporary folder)
+        return f"{folder.parent.name}/{folder.name}"
+
+
 class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
     """Resume a training that a disconnect or a dead kernel cut off, after its last finished epoch.
 
@@ -220,10 +228,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
 
     @property
     def _shown_folder(self):
-        try:
-            return self.folder.relative_to(paths.project_root())
-        except ValueError:  # outside the project (a test's temporary folder)
-            return f"{self.folder.parent.name}/{self.folder.name}"
+        return _shown_folder(self.folder)
 
     @property
     def _settings_path(self):
@@ -349,10 +354,7 @@ class ResumePhases:
 
     @property
     def _shown_folder(self):
-        try:
-            return self.folder.relative_to(paths.project_root())
-        except ValueError:  # outside the project (a test's temporary folder)
-            return f"{self.folder.parent.name}/{self.folder.name}"
+        return _shown_folder(self.folder)
 
     def _weights_path(self, phase):
         return self.folder / f"after_phase_{phase}.weights.h5"
