@@ -181,6 +181,13 @@ class ResultsRecorder(keras.callbacks.Callback):
         return summary
 
 
+def _backup_does_not_fit(folder):
+    return ValueError(
+        f"The backup in {folder} does not fit this model (was its code changed since the run "
+        "that left it?). Delete that folder to train from scratch."
+    )
+
+
 def _shown_folder(folder):
     """A backup folder as the messages name it: relative to the project when inside it."""
     try:
@@ -251,10 +258,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
         try:
             super().on_train_begin(logs)
         except ValueError as error:
-            raise ValueError(
-                f"The backup in {self.folder} does not fit this model (was its code changed "
-                "since the run that left it?). Delete that folder to train from scratch."
-            ) from error
+            raise _backup_does_not_fit(self.folder) from error
         if self.model._initial_epoch:
             self.resumed_at = self.model._initial_epoch
             total = self.params.get("epochs")
@@ -368,7 +372,10 @@ class ResumePhases:
         if not self._record_path(phase).exists():
             return None
         if self._weights_path(phase).exists():
-            model.load_weights(self._weights_path(phase))
+            try:
+                model.load_weights(self._weights_path(phase))
+            except ValueError as error:
+                raise _backup_does_not_fit(self.folder) from error
             print(f"Resuming from the backup in {self._shown_folder} after phase {phase + 1}.")
         with self._record_path(phase).open("rb") as file:
             return pickle.load(file)

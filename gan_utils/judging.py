@@ -43,7 +43,8 @@ NUM_CLASSES = 10
 BLUR_SIGMA = 1.5
 # Classifiers trained here (the judge, CAS, lesson 05's judge) see at most this many digits:
 # all of the bundled subset, and a sixth of full MNIST, whose 60,000 would add minutes on a
-# laptop CPU to every lesson that trains one.
+# laptop CPU to every lesson that trains one. A larger set is subsampled at random (seeded), as
+# its order may be sorted by class or by style.
 MAX_TRAINING_DIGITS = 10_000
 # Bump when the judge's architecture or training changes: old caches are then ignored.
 JUDGE_VERSION = 2
@@ -117,8 +118,16 @@ def _augmenter():
     )
 
 
+def _at_most(max_count, images, labels):
+    """`images` and `labels` themselves, or `max_count` of them drawn at random (seeded)."""
+    if len(images) <= max_count:
+        return images, labels
+    kept = np.sort(np.random.default_rng(0).choice(len(images), max_count, replace=False))
+    return images[kept], labels[kept]
+
+
 def _train_classifier(x_train, y_train, epochs=8, verbose=True):
-    x_train, y_train = x_train[:MAX_TRAINING_DIGITS], y_train[:MAX_TRAINING_DIGITS]
+    x_train, y_train = _at_most(MAX_TRAINING_DIGITS, x_train, y_train)
     keras.utils.set_random_seed(0)
     classifier = _build_classifier()
     augment = _augmenter()
@@ -265,8 +274,8 @@ def load_judge(cache_path=None, verbose=True):
 
 
 def train_judge(images, labels, epochs=8, verbose=False):
-    """A judge trained like the default one, on other labelled digits (not cached): on the
-    first `MAX_TRAINING_DIGITS` of them when there are more.
+    """A judge trained like the default one, on other labelled digits (not cached): on
+    `MAX_TRAINING_DIGITS` of them, drawn at random, when there are more.
 
     Lesson 05 trains one on its restyled domain B to read the class of digits translated there.
     The augmentation reflects the image into uncovered borders (Keras' default fill), so white
@@ -283,7 +292,7 @@ def train_judge(images, labels, epochs=8, verbose=False):
 
 def classification_accuracy_score(images, labels, epochs=8, verbose=False):
     """Accuracy on the held-out real digits of a fresh classifier trained on `images` alone
-    (the first `MAX_TRAINING_DIGITS` of them when there are more).
+    (`MAX_TRAINING_DIGITS` of them, drawn at random, when there are more).
 
     CAS (Ravuri and Vinyals 2019): trained on generated digits labelled with the class they
     were asked for, it shows how much of each class a conditional generator captured. Trained

@@ -101,11 +101,20 @@ def test_train_judge_reads_restyled_digits_the_default_judge_cannot(judge):
     assert judge.accuracy(domains.luminance(b_test), b_test_labels) < 0.5
 
 
-def test_classifiers_train_on_at_most_max_training_digits(monkeypatch):
-    # Full MNIST's 60,000 digits would cost minutes per classifier on a laptop CPU.
-    trained_on = []
-    monkeypatch.setattr(keras.Sequential, "fit", lambda self, x, y, **_: trained_on.append(len(x)))
-    many = judging.MAX_TRAINING_DIGITS + 5
-    judging.train_judge(np.zeros((many, 28, 28), np.uint8), np.zeros(many, int), epochs=1)
-    judging.train_judge(np.zeros((100, 28, 28), np.uint8), np.zeros(100, int), epochs=1)
-    assert trained_on == [judging.MAX_TRAINING_DIGITS, 100]
+def test_classifiers_train_on_at_most_max_training_digits_of_every_kind(monkeypatch):
+    # Full MNIST's 60,000 digits would cost minutes per classifier on a laptop CPU. A set sorted
+    # by class (or by style, as solutions 09's plain-then-restyled digits) keeps every kind.
+    seen = []
+    monkeypatch.setattr(keras.Sequential, "fit", lambda self, x, y, **_: seen.append((x, y)))
+    many = judging.MAX_TRAINING_DIGITS + 500
+    labels = np.repeat(np.arange(10), many // 10)  # sorted by class
+    images = np.zeros((many, 28, 28), np.uint8)
+    images[:, 0, 0] = labels  # each image carries its label, to check that pairs stay together
+    judging.train_judge(images, labels, epochs=1)
+    judging.train_judge(images[:100], labels[:100], epochs=1)
+    (x_capped, y_capped), (x_small, y_small) = seen
+    assert len(x_capped) == len(y_capped) == judging.MAX_TRAINING_DIGITS
+    assert (np.bincount(y_capped, minlength=10) > 800).all()  # every class kept (~1,000 each)
+    np.testing.assert_array_equal(np.round((x_capped[:, 0, 0, 0] + 1) * 127.5), y_capped)
+    assert len(x_small) == 100  # at or under the cap: all of them, in order
+    np.testing.assert_array_equal(y_small, labels[:100])
