@@ -196,6 +196,26 @@ def _shown_folder(folder):
         return f"{folder.parent.name}/{folder.name}"
 
 
+def _settings_text(settings):
+    """The settings as the backup keeps them in settings.json."""
+    return json.dumps(dict(settings or {}), sort_keys=True, default=str)
+
+
+def _discard_if_other_settings(folder, settings_text):
+    """Delete a backup in `folder` that other settings (or none) left."""
+    saved = folder / "settings.json"
+    if folder.exists() and not (saved.exists()
+                                and saved.read_text(encoding="utf-8") == settings_text):
+        print(f"The backup in {_shown_folder(folder)} was left by other settings: "
+              "starting afresh.")
+        shutil.rmtree(folder)
+
+
+def _keep_settings(folder, settings_text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "settings.json").write_text(settings_text, encoding="utf-8")
+
+
 class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
     """Resume a training that a disconnect or a dead kernel cut off, after its last finished epoch.
 
@@ -237,22 +257,15 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
     def _shown_folder(self):
         return _shown_folder(self.folder)
 
-    @property
-    def _settings_path(self):
-        return self.folder / "settings.json"
-
     def _records_path(self, epoch):
         return self.folder / f"records_after_epoch_{epoch}.pkl"
 
     def _settings_json(self):
-        return json.dumps(self.settings, sort_keys=True, default=str)
+        return _settings_text(self.settings)
 
     def on_train_begin(self, logs=None):
         self.resumed_at, self._records_restored = None, False
-        if self.folder.exists() and not self._settings_match():
-            print(f"The backup in {self._shown_folder} was left by other settings: "
-                  "starting afresh.")
-            shutil.rmtree(self.folder)
+        _discard_if_other_settings(self.folder, self._settings_json())
         # Keras never clears the epoch a backup restores: a stale one would move the next fit.
         self.model._initial_epoch = None
         try:
@@ -264,10 +277,6 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
             total = self.params.get("epochs")
             print(f"Resuming from the backup in {self._shown_folder} after epoch "
                   f"{self.resumed_at} of {total}.")
-
-    def _settings_match(self):
-        return (self._settings_path.exists()
-                and self._settings_path.read_text(encoding="utf-8") == self._settings_json())
 
     def on_epoch_begin(self, epoch, logs=None):
         # fit has read the epoch to start from: clear it now, so that no later fit of this
@@ -295,8 +304,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
 
     def on_epoch_end(self, epoch, logs=None):
         # The records first, the weights after: the weights' epoch names the records to load.
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self._settings_path.write_text(self._settings_json(), encoding="utf-8")
+        _keep_settings(self.folder, self._settings_json())
         history = {key: list(values) for key, values in self.model.history.history.items()}
         for key, value in (logs or {}).items():  # History adds this epoch after us
             history.setdefault(key, []).append(value)
@@ -346,15 +354,8 @@ class ResumePhases:
 
     def __init__(self, folder, settings=None):
         self.folder = Path(folder) / paths.run_name(profiles.current_profile())
-        self._settings_json = json.dumps(dict(settings or {}), sort_keys=True, default=str)
-        settings_path = self.folder / "settings.json"
-        if self.folder.exists() and not (
-            settings_path.exists()
-            and settings_path.read_text(encoding="utf-8") == self._settings_json
-        ):
-            print(f"The backup in {self._shown_folder} was left by other settings: "
-                  "starting afresh.")
-            shutil.rmtree(self.folder)
+        self._settings_json = _settings_text(settings)
+        _discard_if_other_settings(self.folder, self._settings_json)
 
     @property
     def _shown_folder(self):
@@ -382,8 +383,7 @@ class ResumePhases:
 
     def save(self, model, phase, record):
         """Keep the model's state after `phase` and its record (any picklable object)."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "settings.json").write_text(self._settings_json, encoding="utf-8")
+        _keep_settings(self.folder, self._settings_json)
         # Each file written whole, then renamed into place; the record last, as `restore`
         # trusts a phase only when its record exists.
         partial = self.folder / "partial.weights.h5"
