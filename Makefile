@@ -15,8 +15,11 @@ NOTEBOOKS ?= $(sort $(wildcard notebooks/*.ipynb))
 SOLUTIONS ?= $(sort $(wildcard solutions/*.ipynb))
 # A few random pictures in horse2zebra's layout: lesson 05's photo section in the gpu dry run.
 TEST_PHOTOS := artifacts/test_photos
+# Stand-ins for Keras' downloads (MNIST made of the bundled digits, random CIFAR-10 batches):
+# the gpu dry run takes the full-MNIST branch and trains lesson 11's colour section, offline.
+TEST_KERAS_HOME := artifacts/test_keras_home
 
-.PHONY: setup colab-setup lab test colab-test unit lessons solutions benchmark readme export data lint clean
+.PHONY: setup colab-setup judge lab test colab-test unit lessons solutions benchmark readme export data lint clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +37,9 @@ $(COLAB_VENV)/.installed: pyproject.toml
 	$(COLAB_BIN)/python -m pip install --quiet --quiet $(COLAB_PINS) -e ".[dev]"
 	touch $@
 
+judge: setup  ## train the judge once and cache it (artifacts/judge/); notebooks and tests reuse it
+	$(BIN)/python -c "from gan_utils import judging; judging.load_judge()"
+
 lab: setup  ## open the lessons in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
@@ -43,7 +49,9 @@ test: setup  ## unit tests, then every lesson and solutions notebook executed in
 colab-test: colab-setup  ## every notebook under Colab's versions, in the gpu profile's dry run
 	$(COLAB_BIN)/python -c "import gan_utils, tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
 	$(COLAB_BIN)/python scripts/make_test_photos.py $(TEST_PHOTOS)
+	$(COLAB_BIN)/python scripts/make_test_downloads.py $(TEST_KERAS_HOME)
 	GAN_PROFILE=gpu GAN_DRY_RUN=1 GAN_PHOTOS_DIR=$(CURDIR)/$(TEST_PHOTOS) \
+		KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) \
 		$(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
 
 unit: setup  ## unit tests only

@@ -8,12 +8,17 @@ MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which on
 Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
 
+`load_cifar10` gives CIFAR-10's 32 × 32 colour photos (Krizhevsky 2009) for lesson 11's `gpu`
+profile, read from Keras' download folder when they are there, downloaded when they can be, and
+`None` otherwise.
+
 Lesson 05's restyled digit domains are in `gan_utils.domains`, lesson 06's 2-D Gaussian
 mixtures in `gan_utils.mixtures`.
 """
 
 import importlib.resources
 import os
+import pickle
 import socket
 from pathlib import Path
 
@@ -22,8 +27,8 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
-    "crop_center", "keras_mnist_file", "load_mnist", "make_dataset", "pad_to", "to_uint8",
-    "to_unit_range",
+    "cifar10_folder", "crop_center", "keras_mnist_file", "load_cifar10", "load_mnist",
+    "make_dataset", "pad_to", "to_uint8", "to_unit_range",
 ]
 
 SPLITS = ("train", "test")
@@ -31,6 +36,8 @@ SOURCES = ("auto", "keras", "bundled")
 BUNDLED_FILE = "mnist_10k.npz"
 DOWNLOAD_TIMEOUT_S = 15
 MNIST_HOST = "storage.googleapis.com"  # where keras.datasets.mnist downloads from
+CIFAR10_HOST = "www.cs.toronto.edu"  # where keras.datasets.cifar10 downloads from
+CIFAR10_BATCHES = tuple(f"data_batch_{index}" for index in range(1, 6))  # the training split
 
 _DESCRIPTIONS = {
     "keras": "full keras.datasets.mnist",
@@ -108,10 +115,21 @@ def _load_source(source):
     return _CACHE[source]
 
 
-def keras_mnist_file():
-    """Where `keras.datasets.mnist.load_data()` keeps its download: $KERAS_HOME or ~/.keras."""
+def _keras_datasets_folder():
+    """Where Keras keeps its downloads: $KERAS_HOME/datasets, or ~/.keras/datasets."""
     home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return Path(home) / "datasets" / "mnist.npz"
+    return Path(home) / "datasets"
+
+
+def keras_mnist_file():
+    """Where `keras.datasets.mnist.load_data()` keeps its download."""
+    return _keras_datasets_folder() / "mnist.npz"
+
+
+def cifar10_folder():
+    """Where `keras.datasets.cifar10.load_data()` (Keras 3) unpacks its download: the folder
+    of pickled batches `data_batch_1` … `data_batch_5` and `test_batch`."""
+    return _keras_datasets_folder() / "cifar-10-batches-py-target" / "cifar-10-batches-py"
 
 
 def _check_reachable(host=MNIST_HOST, port=443):
@@ -140,6 +158,70 @@ def _read_keras():
         return keras.datasets.mnist.load_data()
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def load_cifar10(split="train", verbose=True):
+    """CIFAR-10's photos as `(images, labels)`, or None when they cannot be had.
+
+    Reads the batches Keras unpacked (`cifar10_folder()`) without touching the network; when
+    they are not there, downloads them with `keras.datasets.cifar10` (about 170 MB). When that
+    fails it prints one line saying why and returns None: the caller decides what to do without.
+
+    Returns:
+        images of shape (N, 32, 32, 3) and labels of shape (N,), both uint8 and read-only:
+        50,000 for "train", 10,000 for "test".
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    try:
+        splits = _read_cifar10_folder() if cifar10_folder().exists() else _download_cifar10()
+    except Exception as error:  # no network, a proxy, a full disk: the caller goes on without
+        print(f"CIFAR-10: not available ({_describe(error)})")
+        return None
+    if verbose:
+        counts = f"{len(splits[0][1]):,} train / {len(splits[1][1]):,} held-out photos"
+        print(f"CIFAR-10: keras.datasets.cifar10, {counts}")
+    images, labels = splits[SPLITS.index(split)]
+    return _read_only(images), _read_only(labels)
+
+
+def _download_cifar10():
+    _check_reachable(CIFAR10_HOST)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
+    finally:
+        socket.setdefaulttimeout(previous)
+    return (x_train, y_train.reshape(-1)), (x_test, y_test.reshape(-1))
+
+
+def _read_cifar10_folder():
+    """Both splits from the unpacked batches, channels last."""
+    train = [_read_cifar10_batch(cifar10_folder() / name) for name in CIFAR10_BATCHES]
+    test = _read_cifar10_batch(cifar10_folder() / "test_batch")
+    return tuple(np.concatenate(parts) for parts in zip(*train, strict=True)), test
+
+
+class _ArraysOnlyUnpickler(pickle.Unpickler):
+    """Unpickles dicts, lists and NumPy arrays and refuses anything else: a pickle can run any
+    function it names, and this one reads a file from the user's folder."""
+
+    ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
+               ("numpy._core.multiarray", "_reconstruct")}
+
+    def find_class(self, module, name):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"a CIFAR-10 batch holds no {module}.{name}")
+        return super().find_class(module, name)
+
+
+def _read_cifar10_batch(path):
+    """One pickled batch: {b"data": (N, 3072) uint8, rows of R, G, B planes; b"labels": N}."""
+    with open(path, "rb") as file:
+        batch = _ArraysOnlyUnpickler(file, encoding="bytes").load()
+    images = np.asarray(batch[b"data"], np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return images, np.asarray(batch[b"labels"], np.uint8)
 
 
 def _read_bundled():

@@ -4,6 +4,8 @@ import importlib.resources
 import importlib.util
 import io
 import json
+import os
+import pickle
 import socket
 import tarfile
 import zipfile
@@ -12,9 +14,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from conftest import import_from
 
 from gan_utils import data
 
+make_test_downloads = import_from("scripts", "make_test_downloads")
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "build_mnist_subset.py"
 
 
@@ -254,19 +258,11 @@ def test_offline_fallback_is_one_clean_line_without_trying_keras(monkeypatch, ca
                    "connection to storage.googleapis.com)\n")
 
 
-def write_keras_mnist_file(bundled):
-    """A file of keras.datasets.mnist's format (x_train, y_train, x_test, y_test), made from
-    the bundled digits, where Keras keeps its download."""
-    data.keras_mnist_file().parent.mkdir(parents=True, exist_ok=True)
-    np.savez(data.keras_mnist_file(), x_train=bundled["x_train"], y_train=bundled["y_train"],
-             x_test=bundled["x_test"], y_test=bundled["y_test"])
-
-
 def test_auto_takes_the_full_mnist_branch_from_a_downloaded_file_offline(monkeypatch, capsys,
                                                                           tmp_path, bundled):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert data.keras_mnist_file() == tmp_path / "datasets" / "mnist.npz"
-    write_keras_mnist_file(bundled)
+    make_test_downloads.write_mnist_file()
     monkeypatch.setattr(data, "_check_reachable", lambda: pytest.fail("probed the network"))
     # Keras' loader would check the file's hash and download again: it must not be called.
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: pytest.fail("Keras loader"))
@@ -291,6 +287,64 @@ def test_load_mnist_auto_uses_keras_when_available(monkeypatch, capsys, reachabl
     assert capsys.readouterr().out == expected
     assert images.shape == (3, 28, 28) and (images == 1).all()
     np.testing.assert_array_equal(labels, [0, 1, 2])
+
+
+def write_cifar10_batch(name, planes, labels):
+    """A batch in CIFAR-10's layout whose photos are filled with one value per colour plane."""
+    rows = np.concatenate([np.full((len(labels), 32 * 32), value, np.uint8) for value in planes],
+                          axis=1)
+    data.cifar10_folder().mkdir(parents=True, exist_ok=True)
+    with open(data.cifar10_folder() / name, "wb") as file:
+        pickle.dump({b"data": rows, b"labels": list(labels)}, file)
+
+
+def test_cifar10_is_read_from_keras_folder_channels_last_without_network(monkeypatch, capsys,
+                                                                          tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    for index, name in enumerate(data.CIFAR10_BATCHES):
+        write_cifar10_batch(name, planes=(10, 20, 30), labels=[index, index])
+    write_cifar10_batch("test_batch", planes=(40, 50, 60), labels=[7])
+    monkeypatch.setattr(data, "_check_reachable", lambda *args: pytest.fail("probed the network"))
+
+    images, labels = data.load_cifar10("train")
+    assert capsys.readouterr().out == (
+        "CIFAR-10: keras.datasets.cifar10, 10 train / 1 held-out photos\n")
+    assert images.shape == (10, 32, 32, 3) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images[3, 5, 7], [10, 20, 30])  # R, G, B of one pixel
+    np.testing.assert_array_equal(labels, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4])
+    test_images, test_labels = data.load_cifar10("test", verbose=False)
+    assert (test_images[..., 2] == 60).all() and test_labels.tolist() == [7]
+    assert not images.flags.writeable
+
+
+def test_cifar10_says_why_in_one_line_and_gives_none_offline(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def refuse(host, port=443):
+        raise ConnectionError(f"no network connection to {host}")
+
+    monkeypatch.setattr(data, "_check_reachable", refuse)
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: pytest.fail("downloaded"))
+    assert data.load_cifar10("train") is None
+    assert capsys.readouterr().out == (
+        "CIFAR-10: not available (ConnectionError: no network connection to www.cs.toronto.edu)\n")
+
+
+class CallsOnLoad:
+    """Unpickling it calls os.getcwd: any function could stand there."""
+
+    def __reduce__(self):
+        return os.getcwd, ()
+
+
+def test_cifar10_batch_that_calls_a_function_is_refused(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    data.cifar10_folder().mkdir(parents=True)
+    for name in (*data.CIFAR10_BATCHES, "test_batch"):
+        (data.cifar10_folder() / name).write_bytes(pickle.dumps(CallsOnLoad()))
+    assert data.load_cifar10("train") is None
+    out = capsys.readouterr().out
+    assert out.startswith("CIFAR-10: not available (UnpicklingError") and "getcwd" in out
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,11 @@ import keras
 import numpy as np
 import pytest
 import scipy.ndimage
+from conftest import import_from
 
 from gan_utils import data, domains, judging
+
+make_test_downloads = import_from("scripts", "make_test_downloads")
 
 
 def test_gaussian_blur_matches_scipy_and_preserves_mass():
@@ -78,6 +81,36 @@ def test_judge_is_cached_on_disk_and_reloaded(judge, held_out, tmp_path, capsys)
     reloaded = judging.load_judge(cache_path=path)
     assert "loaded from cache" in capsys.readouterr().out
     np.testing.assert_allclose(reloaded.logits(images[:50]), judge.logits(images[:50]), atol=1e-5)
+
+
+def test_judge_and_its_reference_read_the_bundled_digits_whatever_the_lessons_read(
+        judge, monkeypatch, tmp_path, capsys):
+    """One judge and one reference for every source, so that figures of lessons trained on
+    full MNIST and on the bundled digits lie on one scale: nothing of the judge is per source."""
+    monkeypatch.setattr(data, "_CACHE", {})
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    make_test_downloads.write_mnist_file()
+    data.load_mnist("train", source="auto")
+    assert "full keras.datasets.mnist" in capsys.readouterr().out  # what the lesson trains on
+
+    sources_read = []
+    load_mnist = data.load_mnist
+
+    def recording_load_mnist(split="train", source="auto", verbose=True):
+        sources_read.append(source)
+        return load_mnist(split, source, verbose)
+
+    def fake_training(images, labels, verbose):
+        assert len(labels) == len(load_mnist("train", source="bundled", verbose=False)[1])
+        return judge.classifier
+
+    monkeypatch.setattr(data, "load_mnist", recording_load_mnist)
+    monkeypatch.setattr(judging, "_train_classifier", fake_training)
+    cache = tmp_path / "judge" / "judge.weights.h5"
+    new_judge = judging.load_judge(cache_path=cache)  # trains (fake) and caches
+    report = new_judge.evaluate(load_mnist("test", source="keras", verbose=False)[0][:500])
+    assert cache.exists() and report["judge_fd_blurred"] > report["judge_fd_real"]
+    assert sources_read and set(sources_read) == {"bundled"}, sources_read
 
 
 def test_classification_accuracy_score_needs_labels_that_match_the_images():

@@ -346,6 +346,21 @@ def test_stylegan_mixes_styles_for_a_share_of_the_batch():
     assert all(layers_after)  # one crossover: w₂ from there to the last layer
 
 
+def test_stylegan_in_colour_draws_and_judges_three_channels():
+    keras.utils.set_random_seed(0)
+    model = style_and_growth.StyleGAN(
+        style_and_growth.build_style_generator(width=4, image_channels=3),
+        style_and_growth.build_style_discriminator(width=4, image_channels=3), eval_size=4)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3), g_optimizer=keras.optimizers.Adam(1e-3))
+    photos = np.random.default_rng(0).uniform(-1, 1, (8, 32, 32, 3)).astype("float32")
+    history = model.fit(photos, batch_size=4, epochs=1, verbose=0)
+    assert np.isfinite(history.history["g_loss"][-1])
+    samples = model.generate(5, seed=0)
+    assert samples.shape == (5, 32, 32, 3)
+    colours = samples.reshape(-1, 3)  # three channels that differ, not one copied three times
+    assert not np.allclose(colours[:, 0], colours[:, 1])
+
+
 def progan_at(stage, alpha, width=4):
     keras.utils.set_random_seed(0)
     model = style_and_growth.ProGAN(style_and_growth.GrowingGenerator(width),

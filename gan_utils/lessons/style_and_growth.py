@@ -250,7 +250,7 @@ def synthesis_layer(features, w, filters):
     return layers.Rescaling(math.sqrt(2))(layers.LeakyReLU(0.2)(features))
 
 
-def build_synthesis(width, w_dim=W_DIM):
+def build_synthesis(width, w_dim=W_DIM, image_channels=1):
     """The skip generator: w per layer (batch, num_styles, w_dim) → a 32 × 32 image."""
     channels = channels_at(width)
     num_styles = 2 * len(channels)  # one per convolution, toRGB sharing the next one's
@@ -260,20 +260,21 @@ def build_synthesis(width, w_dim=W_DIM):
     layer_styles = [styles[:, index] for index in range(num_styles)]
     features = style.LearnedConstant(4, channels[4])(styles)
     features = synthesis_layer(features, layer_styles[0], channels[4])          # 4 × 4
-    image = styled_conv(features, layer_styles[1], 1, kernel_size=1, demodulate=False)
+    image = styled_conv(features, layer_styles[1], image_channels, kernel_size=1,
+                        demodulate=False)
     for level, resolution in enumerate(sorted(channels)[1:], start=1):
         features = layers.UpSampling2D()(features)                               # × 2
         features = synthesis_layer(features, layer_styles[2 * level - 1], channels[resolution])
         features = synthesis_layer(features, layer_styles[2 * level], channels[resolution])
-        to_rgb = styled_conv(features, layer_styles[2 * level + 1], 1, kernel_size=1,
-                             demodulate=False)
+        to_rgb = styled_conv(features, layer_styles[2 * level + 1], image_channels,
+                             kernel_size=1, demodulate=False)
         image = layers.Add()([layers.UpSampling2D()(image), to_rgb])             # skip
     return keras.Model(styles, layers.Activation("tanh")(image), name="synthesis")
 
 
-def build_style_generator(width):
+def build_style_generator(width, image_channels=1):
     """G(z) = synthesis(w, w, …, w) with w = mapping(z): what `generate` calls."""
-    mapping, synthesis = build_mapping(), build_synthesis(width)
+    mapping, synthesis = build_mapping(), build_synthesis(width, image_channels=image_channels)
     z = keras.Input((LATENT_DIM,))
     styles = layers.RepeatVector(synthesis.input_shape[1])(mapping(z))
     return keras.Model(z, synthesis(styles), name="style_generator")
@@ -289,9 +290,9 @@ def residual_block(features, filters):
     return layers.Rescaling(1 / math.sqrt(2))(layers.Add()([features, shortcut]))
 
 
-def build_style_discriminator(width):
+def build_style_discriminator(width, image_channels=1):
     channels = channels_at(width)
-    images = keras.Input((32, 32, 1))
+    images = keras.Input((32, 32, image_channels))
     features = layers.LeakyReLU(0.2)(style.EqualizedConv2D(channels[32], kernel_size=1)(images))
     for resolution in (32, 16, 8):
         features = residual_block(features, channels[resolution // 2])  # → resolution / 2
