@@ -152,10 +152,15 @@ def _read_keras():
         with np.load(keras_mnist_file()) as npz:
             return (npz["x_train"], npz["y_train"]), (npz["x_test"], npz["y_test"])
     _check_reachable()
+    return _with_download_timeout(keras.datasets.mnist.load_data)
+
+
+def _with_download_timeout(load_data):
+    """`load_data()` with sockets that give up after DOWNLOAD_TIMEOUT_S, not never."""
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
     try:
-        return keras.datasets.mnist.load_data()
+        return load_data()
     finally:
         socket.setdefaulttimeout(previous)
 
@@ -187,12 +192,7 @@ def load_cifar10(split="train", verbose=True):
 
 def _download_cifar10():
     _check_reachable(CIFAR10_HOST)
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)
-    try:
-        (x_train, y_train), (x_test, y_test) = keras.datasets.cifar10.load_data()
-    finally:
-        socket.setdefaulttimeout(previous)
+    (x_train, y_train), (x_test, y_test) = _with_download_timeout(keras.datasets.cifar10.load_data)
     return (x_train, y_train.reshape(-1)), (x_test, y_test.reshape(-1))
 
 
