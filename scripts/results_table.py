@@ -134,7 +134,7 @@ def table_rows():
 
 # What a notebook's run time depends on beyond its own training, said after the cpu figure.
 RUN_TIME_NOTES = {
-    "07_evaluation": "with lessons 01–04's samples present; when they are missing it trains a "
+    "07_evaluation": "with lessons 01–04's samples present; when none is there it trains a "
                      "small generator first",
 }
 RUN_TIME_PARAGRAPH = re.compile(r"\*\*Run time\*\*.*?(?=\n\n|\Z)", re.S)
