@@ -220,6 +220,16 @@ def test_each_solutions_notebook_belongs_to_a_lesson_that_links_to_it():
         assert f"(../solutions/{solutions.name})" in link and "colab-badge" in link
 
 
+def test_each_solutions_notebook_names_its_lesson_by_the_lessons_title():
+    root = results_table.ROOT
+    for solutions in sorted(root.glob("solutions/*_solutions.ipynb")):
+        lesson = root / "notebooks" / solutions.name.replace("_solutions", "")
+        title = nbformat.read(lesson, as_version=4).cells[0].source.splitlines()[0]
+        introduction = nbformat.read(solutions, as_version=4).cells[0].source
+        link = f"[{title.removeprefix('# ')}](../notebooks/{lesson.name})"
+        assert link in " ".join(introduction.split()), f"{solutions.name}: link to it as {link}"
+
+
 def test_a_lessons_solutions_badge_follows_the_repository():
     old_line = notebook_links.solutions_link("notebooks/99_x.ipynb", "https://github.com/a/b")
     cells = [nbformat.v4.new_markdown_cell("# L\n\n[![Open In Colab](x.svg)](https://old)\n"),
