@@ -161,8 +161,11 @@ class Judge:
 
     def __init__(self, classifier, batch_size=1000):
         self.classifier = classifier
-        self.feature_extractor = keras.Model(
-            classifier.inputs, classifier.get_layer("features").output
+        features = classifier.get_layer("features").output
+        self.feature_extractor = keras.Model(classifier.inputs, features)
+        # evaluate() needs both: one pass through the network instead of two.
+        self.features_and_logits = keras.Model(
+            classifier.inputs, [features, classifier.output], name="features_and_logits"
         )
         self.batch_size = batch_size
         self._compiled = {}
@@ -193,17 +196,22 @@ class Judge:
             )
         forward = self._compiled[network.name]
         x = data.to_unit_range(images)
-        return np.concatenate([
-            forward(x[start : start + self.batch_size]).numpy()
-            for start in range(0, len(x), self.batch_size)
-        ])
+        batches = [forward(x[start : start + self.batch_size])
+                   for start in range(0, len(x), self.batch_size)]
+        if isinstance(batches[0], (list, tuple)):  # a network with several outputs
+            return tuple(np.concatenate([batch[k].numpy() for batch in batches])
+                         for k in range(len(batches[0])))
+        return np.concatenate([batch.numpy() for batch in batches])
 
     def fd_to_held_out(self, images):
         """Fréchet distance between `images` and the held-out bundled digits, in feature space."""
+        return self._fd_of_features_to_held_out(self.features(images))
+
+    def _fd_of_features_to_held_out(self, features):
         if self._reference_stats is None:
             x_test, _ = data.load_mnist("test", source="bundled", verbose=False)
             self._reference_stats = feature_statistics(self.features(x_test))
-        return frechet_distance(*feature_statistics(self.features(images)), *self._reference_stats)
+        return frechet_distance(*feature_statistics(features), *self._reference_stats)
 
     def calibration(self):
         """judge_fd_real and judge_fd_blurred on the bundled digits (computed once)."""
@@ -224,8 +232,9 @@ class Judge:
         classes_covered (classes with at least 2 % of the samples) and the class histogram.
         """
         calibration = self.calibration()
-        judge_fd = self.fd_to_held_out(samples)
-        predicted = self.predict(samples)
+        features, logits = self._in_batches(self.features_and_logits, samples)
+        judge_fd = self._fd_of_features_to_held_out(features)
+        predicted = np.argmax(logits, axis=1)
         return {
             "judge_fd": round(judge_fd, 4),
             **{key: round(value, 4) for key, value in calibration.items()},

@@ -74,6 +74,17 @@ def test_single_class_sample_covers_one_class(judge, held_out):
     assert report["judge_fd"] > 10 * report["judge_fd_real"]
 
 
+def test_evaluate_reads_features_and_classes_in_one_pass_with_the_separate_results(
+        judge, held_out):
+    images, labels = held_out
+    mixed = np.concatenate([images[labels == 3], images[labels != 3][:300]])  # not all ten alike
+    report = judge.evaluate(mixed)
+    assert report["judge_fd"] == pytest.approx(judge.fd_to_held_out(mixed), abs=1e-3)
+    np.testing.assert_allclose(report["class_histogram"],
+                               judging.class_histogram(judge.predict(mixed)), atol=1e-4)
+    assert report["judge_fd"] > 1.0  # a skewed set: a distance the comparison can see
+
+
 def test_judge_is_cached_on_disk_and_reloaded(judge, held_out, tmp_path, capsys):
     images, _ = held_out
     path = tmp_path / "judge.weights.h5"
