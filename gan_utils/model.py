@@ -17,6 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gan_utils import profiles
+
 __all__ = ["GAN", "AdversarialModel", "recompute_batch_norm_statistics"]
 
 
@@ -239,15 +241,18 @@ class GAN(AdversarialModel):
         inputs = self.generator_inputs(self.eval_latents)
         return keras.ops.convert_to_numpy(self.generator(inputs, training=False))
 
-    def use_weight_average(self, batches=20, batch_size=500, seed=0):
+    def use_weight_average(self, batches=None, batch_size=500, seed=0):
         """Swap G's weights for the optimizer's average and refit batch norm's statistics.
 
         `g_optimizer` must have been made with `use_ema=True`. Keras averages only the
         trainable weights; batch norm's moving mean and variance still describe the last
-        weights, so they are recomputed for the averaged ones from `batches` batches of z.
+        weights, so they are recomputed for the averaged ones from `batches` batches of z:
+        20 (10,000 z) unless given, 2 in a run that only checks the code (smoke, dry run).
         """
         if not getattr(self.g_optimizer, "use_ema", False):
             raise ValueError("g_optimizer keeps no weight average: create it with use_ema=True")
+        if batches is None:
+            batches = 2 if profiles.quick_run() else 20
         self.g_optimizer.finalize_variable_values(self.generator_variables)  # θ ← θ̄
         rng = np.random.default_rng(seed)
         inputs = [self.training_like_inputs(rng, batch_size) for _ in range(batches)]

@@ -26,12 +26,23 @@ DRY_RUN_VAR = "GAN_DRY_RUN"
 WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "set_size",
                     "kid_subset", "batches", "seeds", "ema", "quality_bar")
 
-__all__ = ["PROFILES", "current_profile", "dry_run", "select_budget", "with_smoke_work"]
+__all__ = ["PROFILES", "current_profile", "dry_run", "quick_run", "select_budget",
+           "with_smoke_work"]
 
 
 def dry_run():
     """Whether `GAN_DRY_RUN` asks for a dry run (1, true or yes)."""
     return os.environ.get(DRY_RUN_VAR, "").strip().lower() in ("1", "true", "yes")
+
+
+def quick_run():
+    """Whether this run only checks that the code runs: the smoke profile, or a dry run.
+
+    Library code whose amount of work no budget table names (how many batches refit batch
+    norm's statistics for averaged weights, for one) does less then. Its figures are never
+    reported: smoke-sized training cannot reach any bar.
+    """
+    return current_profile() == "smoke" or dry_run()
 
 
 def _is_work_key(key):

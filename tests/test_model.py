@@ -7,6 +7,7 @@ import pytest
 import tensorflow as tf
 
 from gan_utils import GAN, AdversarialModel
+from gan_utils import model as model_module
 from gan_utils.model import recompute_batch_norm_statistics
 
 LATENT_DIM = 4
@@ -337,3 +338,20 @@ def test_use_weight_average_swaps_in_the_average_and_refits_batch_norm(real_poin
                                rtol=1e-4, atol=1e-6)
     with pytest.raises(ValueError, match="use_ema=True"):
         make_gan().use_weight_average()
+
+
+@pytest.mark.parametrize("profile, batches", [("cpu", 20), ("smoke", 2)])
+def test_weight_average_refits_batch_norm_from_fewer_batches_only_in_a_quick_run(
+        monkeypatch, profile, batches):
+    monkeypatch.setenv("GAN_PROFILE", profile)
+    monkeypatch.delenv("GAN_DRY_RUN", raising=False)
+    generator = keras.Sequential([keras.Input((LATENT_DIM,)), keras.layers.Dense(3),
+                                  keras.layers.BatchNormalization()])
+    gan = LinearGAN(generator, keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]))
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2),
+                g_optimizer=keras.optimizers.Adam(1e-2, use_ema=True))
+    refits = []
+    monkeypatch.setattr(model_module, "recompute_batch_norm_statistics",
+                        lambda network, inputs: refits.append(len(inputs)))
+    gan.use_weight_average(batch_size=4)
+    assert refits == [batches]

@@ -117,3 +117,12 @@ def test_folder_name_keeps_letters_and_digits_only():
     assert paths.folder_name("control (λ = 0)") == "control_0"  # λ is not ASCII
     with pytest.raises(ValueError):
         paths.folder_name("+ ")
+
+
+@pytest.mark.parametrize("profile, dry, quick", [("smoke", "", True), ("cpu", "", False),
+                                                 ("gpu", "", False), ("gpu", "1", True),
+                                                 ("cpu", "1", True)])
+def test_a_quick_run_is_the_smoke_profile_or_a_dry_run(monkeypatch, profile, dry, quick):
+    monkeypatch.setenv("GAN_PROFILE", profile)
+    monkeypatch.setenv("GAN_DRY_RUN", dry)
+    assert profiles.quick_run() is quick
