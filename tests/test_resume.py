@@ -1,5 +1,6 @@
 """`callbacks.ResumeAfterRestart`: a training killed mid-epoch resumes at its last finished
-epoch in a fresh process, with the weights, step counts and curves an uninterrupted run has."""
+epoch in a fresh process, with the weights, step counts and curves an uninterrupted run has:
+a toy GAN, and lesson 02's DCGAN as the `gpu` profile's dry run builds it."""
 
 import os
 import signal
@@ -26,7 +27,7 @@ sys.path.insert(0, {tests!r})
 from test_model import make_gan
 from gan_utils import callbacks
 
-folder, out, mode = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+folder, out, mode, model = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 
 
 class FakeJudge:
@@ -55,14 +56,39 @@ class PauseInThirdEpoch(keras.callbacks.Callback):
             time.sleep(600)
 
 
-real_points = np.random.default_rng(0).normal(2.0, 0.1, size=(64, 3)).astype("float32")
-gan = make_gan()
+def lesson_02_as_the_gpu_dry_run_builds_it():
+    # Lesson 02's networks and step, compiled as its notebook does, with the budget row a
+    # `GAN_PROFILE=gpu GAN_DRY_RUN=1` run selects (batch 128, its rate and weight average).
+    # Seeded before lesson 02's module loads: its shared initializer DCGAN_INIT takes a fixed
+    # seed from Python's random when it is created, at import.
+    keras.utils.set_random_seed(0)
+    from gan_utils import data, profiles
+    from gan_utils.lessons import dcgan, vanilla_gan
+
+    _, budget = profiles.select_budget(dcgan.BUDGETS, verbose=False)
+    assert budget["batch_size"] == dcgan.BUDGETS["gpu"]["batch_size"], budget
+    keras.utils.set_random_seed(0)
+    gan = vanilla_gan.VanillaGAN(dcgan.build_generator(), dcgan.build_discriminator())
+    rate = budget["learning_rate"]
+    gan.compile(d_optimizer=keras.optimizers.Adam(rate, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(rate, beta_1=0.5, use_ema=True,
+                                                  ema_momentum=budget["ema"]))
+    digits, _ = data.load_mnist("train", source="bundled", verbose=False)
+    # 4 batches an epoch, in a fixed order, so that both runs see the same data.
+    return gan, data.to_unit_range(digits[: 4 * budget["batch_size"]]), budget["batch_size"]
+
+
+if model == "toy":
+    real_points = np.random.default_rng(0).normal(2.0, 0.1, size=(64, 3)).astype("float32")
+    gan, batch_size = make_gan(), 16
+else:
+    gan, real_points, batch_size = lesson_02_as_the_gpu_dry_run_builds_it()
 clock, judged, points = (callbacks.EpochClock(), callbacks.JudgeEveryEpoch(FakeJudge(), 32),
                          EvalPoints())
 resume = callbacks.ResumeAfterRestart(folder, records=[clock, judged, points],
                                       settings={{"epochs": 4}})
 extra = [PauseInThirdEpoch()] if mode == "pause" else []
-history = gan.fit(real_points, batch_size=16, epochs=4, shuffle=False, verbose=0,
+history = gan.fit(real_points, batch_size=batch_size, epochs=4, shuffle=False, verbose=0,
                   callbacks=[clock, judged, points, resume, *extra])
 np.savez(out, *[w.numpy() for w in gan.weights], judge_fd=judged.judge_fd,
          points=np.stack(points.points), seconds=clock.seconds,
@@ -71,14 +97,19 @@ np.savez(out, *[w.numpy() for w in gan.weights], judge_fd=judged.judge_fd,
 """
 
 
-def run_training(tmp_path, name, mode="run", **popen):
+# What each model's training runs under: the toy in the suite's own profile, lesson 02 as the
+# gpu profile's dry run, as Colab's notebooks would after `make colab-test` ran them.
+ENVIRONMENTS = {"toy": {}, "lesson 02": {"GAN_PROFILE": "gpu", "GAN_DRY_RUN": "1"}}
+
+
+def run_training(tmp_path, name, mode="run", model="toy"):
     script = tmp_path / "training.py"
     script.write_text(TRAINING.format(tests=str(TESTS)), encoding="utf-8")
     command = [sys.executable, str(script), str(tmp_path / name / "backup"),
-               str(tmp_path / f"{name}.npz"), mode]
+               str(tmp_path / f"{name}.npz"), mode, model]
     (tmp_path / name).mkdir(exist_ok=True)
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, **popen)
+                            text=True, env={**os.environ, **ENVIRONMENTS[model]})
 
 
 def wait_for(path, process, seconds=180):
@@ -98,17 +129,18 @@ def finished(process):
     return output
 
 
-def test_a_killed_training_resumes_where_its_backup_left_it(tmp_path):
-    straight = run_training(tmp_path, "straight")
+@pytest.mark.parametrize("model", ENVIRONMENTS)
+def test_a_killed_training_resumes_where_its_backup_left_it(tmp_path, model):
+    straight = run_training(tmp_path, "straight", model=model)
     finished(straight)
 
-    cut_off = run_training(tmp_path, "resumed", mode="pause")
+    cut_off = run_training(tmp_path, "resumed", mode="pause", model=model)
     wait_for(tmp_path / "resumed" / "paused", cut_off)
     os.kill(cut_off.pid, signal.SIGKILL)  # as a dead kernel: no callback runs after this
     cut_off.wait()
     assert any((tmp_path / "resumed" / "backup").iterdir())
 
-    output = finished(run_training(tmp_path, "resumed"))
+    output = finished(run_training(tmp_path, "resumed", model=model))
     assert "Resuming from the backup in backup/" in output and "after epoch 2 of 4." in output
 
     expected, got = np.load(tmp_path / "straight.npz"), np.load(tmp_path / "resumed.npz")
