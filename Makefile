@@ -50,9 +50,11 @@ colab-test: colab-setup  ## every notebook under Colab's versions, in the gpu pr
 	$(COLAB_BIN)/python -c "import gan_utils, tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
 	$(COLAB_BIN)/python scripts/make_test_photos.py $(TEST_PHOTOS)
 	$(COLAB_BIN)/python scripts/make_test_downloads.py $(TEST_KERAS_HOME)
+	rm -rf artifacts/gpu_dry  # what check_dry_run.py reads must come from this run
 	GAN_PROFILE=gpu GAN_DRY_RUN=1 GAN_PHOTOS_DIR=$(CURDIR)/$(TEST_PHOTOS) \
 		KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) \
 		$(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
+	KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) $(COLAB_BIN)/python scripts/check_dry_run.py $(NOTEBOOKS)
 
 unit: setup  ## unit tests only
 	$(BIN)/python -m pytest tests

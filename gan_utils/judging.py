@@ -188,7 +188,8 @@ class Judge:
     def _in_batches(self, network, images):
         """network(x) in inference mode, batch by batch, through one compiled function per
         network traced once for any batch size (`predict` would retrace, and warn, as the
-        lessons call it on many sample sets and judges)."""
+        lessons call it on many sample sets and judges). A tuple of arrays for a network with
+        several outputs."""
         if network.name not in self._compiled:
             signature = [tf.TensorSpec((None, 28, 28, 1), tf.float32)]
             self._compiled[network.name] = tf.function(

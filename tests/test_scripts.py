@@ -222,7 +222,9 @@ def test_each_solutions_notebook_belongs_to_a_lesson_that_links_to_it():
 
 def test_each_solutions_notebook_names_its_lesson_by_the_lessons_title():
     root = results_table.ROOT
-    for solutions in sorted(root.glob("solutions/*_solutions.ipynb")):
+    every_solutions = sorted(root.glob("solutions/*_solutions.ipynb"))
+    assert every_solutions
+    for solutions in every_solutions:
         lesson = root / "notebooks" / solutions.name.replace("_solutions", "")
         title = nbformat.read(lesson, as_version=4).cells[0].source.splitlines()[0]
         introduction = nbformat.read(solutions, as_version=4).cells[0].source
