@@ -60,9 +60,6 @@ def lesson_02_as_the_gpu_dry_run_builds_it():
     # Lesson 02's networks and step, compiled as its notebook does, with the budget row a
     # `GAN_PROFILE=gpu GAN_DRY_RUN=1` run selects: the gpu row's batch 128 and learning rate,
     # and the weight average's momentum of the smoke row (a work key, as the horizon is).
-    # Seeded before lesson 02's module loads: its shared initializer DCGAN_INIT takes a fixed
-    # seed from Python's random when it is created, at import.
-    keras.utils.set_random_seed(0)
     from gan_utils import data, profiles
     from gan_utils.lessons import dcgan, vanilla_gan
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 import gan_utils
-from gan_utils.lessons.dcgan import DCGAN_INIT, LATENT_DIM, WIDTH, upsample
+from gan_utils.lessons.dcgan import LATENT_DIM, WIDTH, dcgan_init, upsample
 from gan_utils.losses import discriminator_loss, generator_loss
 
 LESSON = "03_conditional_gan"
@@ -36,13 +36,13 @@ def build_synthesis(latent_dim=LATENT_DIM, label_dim=LABEL_DIM, width=WIDTH):
     z = keras.Input((latent_dim,), name="z")
     label_vector = keras.Input((label_dim,), name="label_vector")
     h = layers.Concatenate()([z, label_vector])
-    h = layers.Dense(7 * 7 * 4 * width, use_bias=False, kernel_initializer=DCGAN_INIT)(h)
+    h = layers.Dense(7 * 7 * 4 * width, use_bias=False, kernel_initializer=dcgan_init())(h)
     h = layers.ReLU()(layers.BatchNormalization()(h))
     h = layers.Reshape((7, 7, 4 * width))(h)                        # 7 × 7
     for layer in upsample(2 * width) + upsample(width):             # 14 × 14, 28 × 28
         h = layer(h)
     image = layers.Conv2D(1, 3, padding="same", activation="tanh",
-                          kernel_initializer=DCGAN_INIT)(h)
+                          kernel_initializer=dcgan_init())(h)
     return keras.Model([z, label_vector], image, name="synthesis")
 
 
@@ -59,15 +59,15 @@ def build_generator(num_classes=NUM_CLASSES, latent_dim=LATENT_DIM, label_dim=LA
 def build_discriminator(num_classes=NUM_CLASSES, width=WIDTH):
     image = keras.Input((28, 28, 1), name="image")
     label = keras.Input((), dtype="int32", name="label")
-    h = layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=DCGAN_INIT)(image)
+    h = layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=dcgan_init())(image)
     h = layers.LeakyReLU(0.2)(h)                                          # 14 × 14
     h = layers.Conv2D(2 * width, 4, strides=2, padding="same", use_bias=False,
-                      kernel_initializer=DCGAN_INIT)(h)
+                      kernel_initializer=dcgan_init())(h)
     h = layers.LeakyReLU(0.2)(layers.BatchNormalization()(h))             # 7 × 7
     features = layers.Flatten(name="features")(h)                        # φ(x)
-    class_free_logit = layers.Dense(1, kernel_initializer=DCGAN_INIT)(features)  # ψ(φ(x))
+    class_free_logit = layers.Dense(1, kernel_initializer=dcgan_init())(features)  # ψ(φ(x))
     class_vector = layers.Embedding(num_classes, features.shape[-1],
-                                    embeddings_initializer=DCGAN_INIT)(label)  # v_y
+                                    embeddings_initializer=dcgan_init())(label)  # v_y
     projection = layers.Dot(axes=1)([class_vector, features])              # v_yᵀ φ(x)
     logit = layers.Add()([class_free_logit, projection])
     return keras.Model([image, label], logit, name="discriminator")
@@ -126,12 +126,13 @@ class ConditionalGAN(gan_utils.GAN):
 def build_acgan_discriminator():
     image = keras.Input((28, 28, 1))
     h = layers.LeakyReLU(0.2)(layers.Conv2D(WIDTH, 4, strides=2, padding="same",
-                                            kernel_initializer=DCGAN_INIT)(image))
+                                            kernel_initializer=dcgan_init())(image))
     h = layers.Conv2D(2 * WIDTH, 4, strides=2, padding="same", use_bias=False,
-                      kernel_initializer=DCGAN_INIT)(h)
+                      kernel_initializer=dcgan_init())(h)
     features = layers.Flatten()(layers.LeakyReLU(0.2)(layers.BatchNormalization()(h)))
-    source_logit = layers.Dense(1, kernel_initializer=DCGAN_INIT, name="source")(features)
-    class_logits = layers.Dense(NUM_CLASSES, kernel_initializer=DCGAN_INIT, name="class")(features)
+    source_logit = layers.Dense(1, kernel_initializer=dcgan_init(), name="source")(features)
+    class_logits = layers.Dense(NUM_CLASSES, kernel_initializer=dcgan_init(),
+                                name="class")(features)
     return keras.Model(image, [source_logit, class_logits], name="acgan_discriminator")
 
 

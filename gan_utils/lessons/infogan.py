@@ -37,10 +37,10 @@ def build_discriminator(width=dcgan.WIDTH, code_dim=CODE_DIM):
     for layer in lesson02.layers[:-1]:  # the shared body, up to Flatten
         features = layer(features)
     logit = lesson02.layers[-1](features)  # D's head: lesson 02's last dense layer
-    h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.DCGAN_INIT,
+    h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.dcgan_init(),
                      name="q_hidden")(features)
     h = layers.LeakyReLU(0.2)(layers.BatchNormalization(name="q_norm")(h))
-    code_outputs = layers.Dense(code_dim, kernel_initializer=dcgan.DCGAN_INIT, dtype="float32",
+    code_outputs = layers.Dense(code_dim, kernel_initializer=dcgan.dcgan_init(), dtype="float32",
                                 name="q_head")(h)
     return keras.Model(image, [logit, code_outputs], name="discriminator_and_q")
 
