@@ -90,8 +90,8 @@ def is_plain_names(target):
 def exportable(statement, defined):
     """Whether a top-level statement only defines something: imports, defs, constants.
 
-    A constant, named in UPPER_CASE, may be computed by a call (`DCGAN_INIT =
-    keras.initializers.RandomNormal(...)`); other assignments may not call anything:
+    A constant, named in UPPER_CASE, may be computed by a call (`BUDGETS = {"cpu":
+    dict(...)}`); other assignments may not call anything:
     `generator = build_generator()` belongs to the notebook. An assignment may also set an
     attribute of what the marked cells define, `defined`: `CycleGAN.train_step = train_step`.
     Decorators run on import too; they are allowed, as `register_keras_serializable` needs.
