@@ -236,6 +236,17 @@ def test_infogan_code_sizes_and_continuous_weight_are_settings():
     assert float(bound) == pytest.approx(0.0, abs=1e-5)  # log K − log K
 
 
+@pytest.mark.parametrize("bad_code", [10, -1])
+def test_infogan_refuses_a_categorical_code_outside_its_range(bad_code):
+    model = infogan.InfoGAN(infogan.build_generator(width=4),
+                            infogan.build_discriminator(width=4))
+    z = np.zeros((3, infogan.NOISE_DIM), "float32")
+    inputs = model.generator_inputs(z, categories=[0, 4, 9])
+    np.testing.assert_array_equal(inputs[:, infogan.NOISE_DIM:-2].argmax(axis=1), [0, 4, 9])
+    with pytest.raises(ValueError, match="0…9"):  # one_hot would give an all-zero code
+        model.generator_inputs(z, categories=[0, bad_code, 9])
+
+
 def test_mode_collapse_networks_have_one_copy_per_seed():
     seeds, pack = 3, 4
     generator = mode_collapse.build_generator(seeds)

@@ -131,8 +131,13 @@ class InfoGAN(gan_utils.GAN):
             categories = np.arange(count) // max(count // k, 1) % k
         if continuous is None:
             continuous = np.zeros((count, self.num_continuous), "float32")
+        categories = np.asarray(categories)
+        if categories.size and not 0 <= categories.min() <= categories.max() < k:
+            # one_hot would silently give an all-zero code: a c1 that G never saw
+            raise ValueError(f"c1 takes the values 0…{k - 1}; got {categories.min()}…"
+                             f"{categories.max()}")
         inputs = self.generator_input(ops.convert_to_tensor(latents, "float32"),
-                                      np.asarray(categories), np.asarray(continuous, "float32"))
+                                      categories, np.asarray(continuous, "float32"))
         return ops.convert_to_numpy(inputs)
 
     def training_like_inputs(self, rng, batch_size):
