@@ -19,7 +19,7 @@ TEST_PHOTOS := artifacts/test_photos
 # the gpu dry run takes the full-MNIST branch and trains lesson 11's colour section, offline.
 TEST_KERAS_HOME := artifacts/test_keras_home
 
-.PHONY: setup colab-setup judge lab test colab-test unit lessons solutions benchmark readme export data lint clean
+.PHONY: setup colab-setup judge lab test colab-test colab-solutions unit lessons solutions benchmark readme export data lint clean
 
 setup: $(VENV)/.installed
 
@@ -61,6 +61,14 @@ colab-test: colab-setup  ## under Colab's versions: the resume tests, every note
 		KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) \
 		$(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
 	KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) $(COLAB_BIN)/python scripts/check_dry_run.py $(NOTEBOOKS)
+
+# Not in CI, which keeps to its time: about 18 minutes on two cores.
+colab-solutions: colab-setup  ## under Colab's versions: every worked solution in the gpu dry run
+	$(COLAB_BIN)/python scripts/make_test_photos.py $(TEST_PHOTOS)
+	$(COLAB_BIN)/python scripts/make_test_downloads.py $(TEST_KERAS_HOME)
+	GAN_PROFILE=gpu GAN_DRY_RUN=1 GAN_PHOTOS_DIR=$(CURDIR)/$(TEST_PHOTOS) \
+		KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) \
+		$(COLAB_BIN)/python -m pytest $(SOLUTIONS) --nbval-lax --durations=5
 
 unit: setup  ## unit tests only
 	$(BIN)/python -m pytest tests

@@ -10,7 +10,7 @@ Without `GAN_PROFILE` the profile is `gpu` when TensorFlow sees a GPU, else `cpu
 
 `GAN_DRY_RUN=1` beside a profile runs that profile's row (its data source, batch sizes, widths,
 every branch it takes) with the smoke row's amounts of work: its epoch, step and sample
-counts. The test suite runs every notebook this way in the `gpu` profile, so that the code a
+counts, and the images, digits or points it makes or reads. The test suite runs every notebook this way in the `gpu` profile, so that the code a
 Colab GPU runs has run before anyone opens it there.
 """
 
@@ -20,11 +20,19 @@ PROFILES = ("smoke", "cpu", "gpu")
 ENV_VAR = "GAN_PROFILE"
 DRY_RUN_VAR = "GAN_DRY_RUN"
 # Budget keys that say how much work to do, by the end of their name. A dry run takes these
-# from the smoke row. `seeds` counts repeated trainings. `ema` belongs here: a weight
-# average's horizon, 1 / (1 − ema) steps, must fit the run's length. So does `quality_bar`:
-# smoke-sized training cannot reach it.
-WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "set_size",
-                    "kid_subset", "batches", "seeds", "ema", "quality_bar")
+# from the smoke row. `seeds` counts repeated trainings, `readings` and `repeats` measurements;
+# the rest count images, points or latent vectors to make or read. `ema` belongs here: a
+# weight average's horizon, 1 / (1 − ema) steps, must fit the run's length. So does
+# `quality_bar`: smoke-sized training cannot reach it. Every other key of a row (batch size,
+# widths, rates, data source) is the profile's own and stays (tests/test_profiles.py checks
+# each notebook's table against SETTING_KEY_ENDINGS).
+WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "samples",
+                    "set_size", "kid_subset", "subsets", "batches", "seeds", "readings",
+                    "repeats", "images", "digits", "points", "latents", "per_class", "per_code",
+                    "ema", "quality_bar")
+# Keys a dry run keeps from the profile's row: what it trains and how, not how much.
+SETTING_KEY_ENDINGS = ("data", "batch", "size", "width", "blocks", "rate", "photos",
+                       "inception_fid", "grid")
 
 __all__ = ["PROFILES", "current_profile", "dry_run", "quick_run", "select_budget",
            "with_smoke_work"]

@@ -1,8 +1,16 @@
 """Run profiles read from GAN_PROFILE."""
 
+import ast
+import json
+from pathlib import Path
+
 import pytest
 
 from gan_utils import profiles
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    (ROOT / "solutions").glob("*.ipynb"))
 
 BUDGETS = {
     "smoke": {"epochs": 1},
@@ -126,3 +134,47 @@ def test_a_quick_run_is_the_smoke_profile_or_a_dry_run(monkeypatch, profile, dry
     monkeypatch.setenv("GAN_PROFILE", profile)
     monkeypatch.setenv("GAN_DRY_RUN", dry)
     assert profiles.quick_run() is quick
+
+
+def notebook_budgets(path):
+    """The `BUDGETS = {...}` table of a notebook's code, evaluated (it holds literals only)."""
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "BUDGETS = {" not in source:
+            continue
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == [
+                    "BUDGETS"]:
+                return eval(compile(ast.Expression(node.value), str(path), "eval"),
+                            {"__builtins__": {}, "dict": dict})
+    raise AssertionError(f"{path.name} has no BUDGETS table")
+
+
+def leaf_keys(row, prefix=""):
+    for key, value in row.items():
+        if isinstance(value, dict):
+            yield from leaf_keys(value, f"{prefix}{key}.")
+        else:
+            yield prefix + key
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
+def test_a_dry_run_cuts_every_amount_of_work_in_each_notebooks_table(path):
+    """Each key of a row either counts work (a dry run takes the smoke row's value) or is a
+    setting of the profile (kept). A key that is neither would keep the gpu row's amount in a
+    dry run: solutions 01's `readings` did, and its first-epoch fit got 0 steps per epoch."""
+    budgets = notebook_budgets(path)
+    dry = profiles.with_smoke_work(budgets["gpu"], budgets["smoke"])
+    for profile in profiles.PROFILES:
+        for key in leaf_keys(budgets[profile]):
+            name = key.split(".")[-1]
+            is_work = profiles._is_work_key(name)
+            assert is_work or name.endswith(profiles.SETTING_KEY_ENDINGS), (
+                f"{path.name}: is {profile}'s {key!r} an amount of work or a setting? "
+                "Name it with an ending of profiles.WORK_KEY_ENDINGS or SETTING_KEY_ENDINGS")
+            if is_work and profile == "gpu":
+                value, smoke_value = dry, budgets["smoke"]
+                for part in key.split("."):
+                    assert part in smoke_value, f"{path.name}: the smoke row lacks {key!r}"
+                    value, smoke_value = value[part], smoke_value[part]
+                assert value == smoke_value, (path.name, key)
