@@ -10,8 +10,9 @@ Without `GAN_PROFILE` the profile is `gpu` when TensorFlow sees a GPU, else `cpu
 
 `GAN_DRY_RUN=1` beside a profile runs that profile's row (its data source, batch sizes, widths,
 every branch it takes) with the smoke row's amounts of work: its epoch, step and sample
-counts, and the images, digits or points it makes or reads. The test suite runs every notebook this way in the `gpu` profile, so that the code a
-Colab GPU runs has run before anyone opens it there.
+counts, and the images, digits or points it makes or reads. The test suite runs every lesson
+this way in the `gpu` profile (`make colab-solutions` the worked solutions), so that the code
+a Colab GPU runs has run before anyone opens it there.
 """
 
 import os
