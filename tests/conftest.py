@@ -14,6 +14,9 @@ from gan_utils import scaling
 
 LOGICAL_CPUS = scaling.split_cpu(2)
 ROOT = Path(__file__).resolve().parent.parent
+# Every committed notebook: the lessons, then the worked solutions.
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    (ROOT / "solutions").glob("*.ipynb"))
 
 
 def import_from(folder, name):

@@ -1,14 +1,10 @@
 """What a learner sees: the committed notebooks' outputs hold no TensorFlow or download noise."""
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
-    (ROOT / "solutions").glob("*.ipynb"))
+from conftest import NOTEBOOKS
 
 # What TensorFlow, Keras and a failed download print that says nothing to a learner.
 NOISE = {

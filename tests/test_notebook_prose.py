@@ -9,14 +9,10 @@ Numbers inside LaTeX ($...$) are formulas and constants, not measurements.
 
 import json
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
-    (ROOT / "solutions").glob("*.ipynb"))
+from conftest import NOTEBOOKS, ROOT
 
 # A figure: a decimal number or a percentage (integers are counts, settings and years).
 FIGURE = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])|(?<![\w.])(\d+(?:\.\d+)?) ?%")

@@ -2,15 +2,11 @@
 
 import ast
 import json
-from pathlib import Path
 
 import pytest
+from conftest import NOTEBOOKS
 
 from gan_utils import profiles
-
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
-    (ROOT / "solutions").glob("*.ipynb"))
 
 BUDGETS = {
     "smoke": {"epochs": 1},
