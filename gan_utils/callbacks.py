@@ -129,8 +129,14 @@ class ResultsRecorder(keras.callbacks.Callback):
     """Times the whole notebook and its training steps; writes the lesson's results JSON.
 
     Create it in the setup cell (the notebook clock starts then), pass it to every `fit`, and
-    call `write(metrics)` in the last cell.
+    call `write(metrics)` in the last cell. The last one made is the notebook's recorder
+    (`ResultsRecorder.notebooks`): a training resumed after a restart (`ResumeAfterRestart`,
+    `ResumePhases`) restores its counts too, so the results count the whole run as if it had
+    never been cut off.
     """
+
+    recorded = ("train_steps", "train_seconds", "elapsed_seconds")  # what a resume restores
+    notebooks = None  # the recorder made last
 
     def __init__(self, lesson, profile):
         super().__init__()
@@ -138,9 +144,30 @@ class ResultsRecorder(keras.callbacks.Callback):
         self.profile = profile
         self.started = time.perf_counter()
         self.train_steps = 0
-        self.train_seconds = 0.0
+        self._seconds_of_finished_fits = 0.0
         self._fit_started = None
         self._first_step = 0
+        ResultsRecorder.notebooks = self
+
+    @property
+    def elapsed_seconds(self):
+        """Seconds since the notebook's clock started."""
+        return time.perf_counter() - self.started
+
+    @elapsed_seconds.setter
+    def elapsed_seconds(self, seconds):  # a restored clock goes on from `seconds`
+        self.started = time.perf_counter() - seconds
+
+    @property
+    def train_seconds(self):
+        """Seconds spent in `fit`, the one now running included."""
+        running = 0.0 if self._fit_started is None else time.perf_counter() - self._fit_started
+        return self._seconds_of_finished_fits + running
+
+    @train_seconds.setter
+    def train_seconds(self, seconds):
+        running = self.train_seconds - self._seconds_of_finished_fits
+        self._seconds_of_finished_fits = seconds - running
 
     def on_train_begin(self, logs=None):
         self._fit_started = time.perf_counter()
@@ -155,10 +182,11 @@ class ResultsRecorder(keras.callbacks.Callback):
         self.train_steps += min(batch, steps_per_epoch - 1) - self._first_step + 1
 
     def on_train_end(self, logs=None):
-        self.train_seconds += time.perf_counter() - self._fit_started
+        self._seconds_of_finished_fits = self.train_seconds
+        self._fit_started = None
 
     def summary(self, metrics):
-        wall_seconds = time.perf_counter() - self.started
+        wall_seconds = self.elapsed_seconds
         return {
             "lesson": self.lesson,
             "profile": self.profile,
@@ -179,6 +207,20 @@ class ResultsRecorder(keras.callbacks.Callback):
         path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         print(f"Wrote {path.relative_to(paths.project_root())}")
         return summary
+
+
+def _recorder_state():
+    """The notebook's `ResultsRecorder` counts, for a backup (None if there is no recorder)."""
+    recorder = ResultsRecorder.notebooks
+    return None if recorder is None else {name: getattr(recorder, name)
+                                          for name in ResultsRecorder.recorded}
+
+
+def _restore_recorder(state):
+    """Give the notebook's recorder the counts a backup kept, as if the run never stopped."""
+    if state is not None and ResultsRecorder.notebooks is not None:
+        for name, value in state.items():
+            setattr(ResultsRecorder.notebooks, name, value)
 
 
 def _backup_does_not_fit(folder):
@@ -223,7 +265,8 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
     random generators' state) and, when the same `fit` runs again, starts it after the last
     saved epoch. This subclass also saves fit's history and the `recorded` attributes of the
     callbacks in `records` (a judge's curve, progress frames, a clock), so the resumed run's
-    pictures cover the whole training, not only the part after the restart.
+    pictures cover the whole training, not only the part after the restart; and the notebook's
+    `ResultsRecorder` counts, so its results count every step and second of the run.
 
     The backup is deleted when `fit` completes: only an interrupted training resumes. Each
     profile keeps its own (`folder/cpu`, `folder/smoke`, ...), with `settings` (pass the budget
@@ -299,6 +342,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
         for callback, attributes in zip(self.records, saved["records"], strict=True):
             for name, value in attributes.items():
                 setattr(callback, name, value)
+        _restore_recorder(saved.get("results_recorder"))  # None in older backups
         self.model.history.history = saved["history"]
         self.model.history.epoch = list(range(self.resumed_at))
 
@@ -310,7 +354,7 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
             history.setdefault(key, []).append(value)
         saved = {"records": [{name: getattr(callback, name) for name in callback.recorded}
                              for callback in self.records],
-                 "history": history}
+                 "history": history, "results_recorder": _recorder_state()}
         partial = self._records_path(epoch + 1).with_suffix(".partial")
         with partial.open("wb") as file:
             pickle.dump(saved, file)
@@ -347,7 +391,8 @@ class ResumePhases:
     random generators) and a record of the phase. When the notebook runs again, `restore` gives
     back the record of every phase already finished and loads the state left by the last one,
     so the loop trains only the phases still to do; a phase cut off midway trains again from
-    its start. As with `ResumeAfterRestart`, each profile keeps its own backup
+    its start. As with `ResumeAfterRestart`, the notebook's `ResultsRecorder` counts are kept
+    and restored with the state, each profile keeps its own backup
     (`folder/cpu`, ...), a backup left by other `settings` is discarded, and `finish` deletes
     it once the last phase is done: only an interrupted training resumes.
     """
@@ -367,6 +412,9 @@ class ResumePhases:
     def _record_path(self, phase):
         return self.folder / f"after_phase_{phase}.pkl"
 
+    def _recorder_path(self, phase):
+        return self.folder / f"after_phase_{phase}.results_recorder.json"
+
     def restore(self, model, phase):
         """The record saved after `phase` (counted from 0), or None if it never finished.
         Loads the model's state where this phase is the last one saved."""
@@ -377,6 +425,9 @@ class ResumePhases:
                 model.load_weights(self._weights_path(phase))
             except ValueError as error:
                 raise _backup_does_not_fit(self.folder) from error
+            recorder_path = self._recorder_path(phase)
+            if recorder_path.exists():
+                _restore_recorder(json.loads(recorder_path.read_text(encoding="utf-8")))
             print(f"Resuming from the backup in {self._shown_folder} after phase {phase + 1}.")
         with self._record_path(phase).open("rb") as file:
             return pickle.load(file)
@@ -389,12 +440,16 @@ class ResumePhases:
         partial = self.folder / "partial.weights.h5"
         model.save_weights(partial, overwrite=True)
         partial.replace(self._weights_path(phase))
+        partial = self._recorder_path(phase).with_suffix(".partial")
+        partial.write_text(json.dumps(_recorder_state()), encoding="utf-8")
+        partial.replace(self._recorder_path(phase))
         partial = self._record_path(phase).with_suffix(".partial")
         with partial.open("wb") as file:
             pickle.dump(record, file)
         partial.replace(self._record_path(phase))
         if phase > 0:  # only the last phase's state is needed to go on
             self._weights_path(phase - 1).unlink(missing_ok=True)
+            self._recorder_path(phase - 1).unlink(missing_ok=True)
 
     def finish(self):
         """Delete the backup: the training is complete."""

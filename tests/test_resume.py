@@ -46,11 +46,13 @@ class EvalPoints(keras.callbacks.Callback):
         self.points.append(np.asarray(self.model.generate_eval_batch()))
 
 
-class PauseInThirdEpoch(keras.callbacks.Callback):
+class PauseInThirdEpoch(keras.callbacks.Callback):  # {slow_seconds} s slower in epoch 1
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        if self.epoch == 0 and batch == 0:
+            time.sleep({slow_seconds})
         if self.epoch == 2 and batch == 1:
             (folder.parent / "paused").touch()
             time.sleep(600)
@@ -76,6 +78,7 @@ def lesson_02_as_the_gpu_dry_run_builds_it():
     return gan, data.to_unit_range(digits[: 4 * budget["batch_size"]]), budget["batch_size"]
 
 
+recorder = callbacks.ResultsRecorder("99_test", "smoke")  # the notebook's, made first
 if model == "toy":
     real_points = np.random.default_rng(0).normal(2.0, 0.1, size=(64, 3)).astype("float32")
     gan, batch_size = make_gan(), 16
@@ -86,11 +89,15 @@ clock, judged, points = (callbacks.EpochClock(), callbacks.JudgeEveryEpoch(FakeJ
 resume = callbacks.ResumeAfterRestart(folder, records=[clock, judged, points],
                                       settings={{"epochs": 4}})
 extra = [PauseInThirdEpoch()] if mode == "pause" else []
+fit_started = time.perf_counter()
 history = gan.fit(real_points, batch_size=batch_size, epochs=4, shuffle=False, verbose=0,
-                  callbacks=[clock, judged, points, resume, *extra])
+                  callbacks=[clock, judged, points, resume, recorder, *extra])
+this_fit_seconds = time.perf_counter() - fit_started
 np.savez(out, *[w.numpy() for w in gan.weights], judge_fd=judged.judge_fd,
          points=np.stack(points.points), seconds=clock.seconds,
          g_loss=history.history["g_loss"], resumed_at=resume.resumed_at or 0,
+         train_steps=recorder.train_steps, train_seconds=recorder.train_seconds,
+         elapsed_seconds=recorder.elapsed_seconds, this_fit_seconds=this_fit_seconds,
          steps=[int(gan.g_optimizer.iterations), int(gan.d_optimizer.iterations)],
          **{{f"g_optimizer_{{i}}": v.numpy() for i, v in enumerate(gan.g_optimizer.variables)}})
 """
@@ -99,11 +106,13 @@ np.savez(out, *[w.numpy() for w in gan.weights], judge_fd=judged.judge_fd,
 # What each model's training runs under: the toy in the suite's own profile, lesson 02 as the
 # gpu profile's dry run, as Colab's notebooks would after `make colab-test` ran them.
 ENVIRONMENTS = {"toy": {}, "lesson 02": {"GAN_PROFILE": "gpu", "GAN_DRY_RUN": "1"}}
+SLOW_SECONDS = 2  # the cut-off run's extra time in its first epoch
 
 
 def run_training(tmp_path, name, mode="run", model="toy"):
     script = tmp_path / "training.py"
-    script.write_text(TRAINING.format(tests=str(TESTS)), encoding="utf-8")
+    script.write_text(TRAINING.format(tests=str(TESTS), slow_seconds=SLOW_SECONDS),
+                      encoding="utf-8")
     command = [sys.executable, str(script), str(tmp_path / name / "backup"),
                str(tmp_path / f"{name}.npz"), mode, model]
     (tmp_path / name).mkdir(exist_ok=True)
@@ -159,6 +168,11 @@ def test_a_killed_training_resumes_where_its_backup_left_it(tmp_path, model):
         assert got[key].shape[0] == 4
         np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, atol=1e-5)
     assert len(got["seconds"]) == 4 and np.all(np.diff(got["seconds"]) >= 0)
+    # The results count the whole run: every step once, and the seconds the cut-off process
+    # trained before its backup (its slow first epoch) beside those of the resumed fit.
+    assert int(got["train_steps"]) == int(expected["train_steps"]) == 16
+    assert float(got["train_seconds"]) >= float(got["this_fit_seconds"]) + SLOW_SECONDS / 2
+    assert float(got["elapsed_seconds"]) >= float(got["train_seconds"])
     assert not any((tmp_path / "resumed" / "backup").iterdir())  # a completed fit removes it
 
 
@@ -240,13 +254,17 @@ def test_resume_phases_restores_the_finished_phases_and_the_last_ones_state(tmp_
     from test_model import make_gan
 
     real_points = np.random.default_rng(0).normal(2.0, 0.1, size=(64, 3)).astype("float32")
+    recorder = callbacks.ResultsRecorder("99_test", "smoke")
     gan, phases = make_gan(), callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 4})
     for phase in range(2):  # two phases finish, then the kernel dies
-        gan.fit(real_points, batch_size=16, epochs=1, shuffle=False, verbose=0)
+        gan.fit(real_points, batch_size=16, epochs=1, shuffle=False, verbose=0,
+                callbacks=[recorder])
         phases.save(gan, phase, {"phase": phase})
     finished_weights = [w.numpy() for w in gan.weights]
+    seconds_before = recorder.train_seconds
 
     restarted = make_gan(seed=1)  # other initial weights, as after a restart
+    recorder = callbacks.ResultsRecorder("99_test", "smoke")  # the notebook's new clock
     phases = callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 4})
     assert phases.restore(restarted, 0) == {"phase": 0}
     assert phases.restore(restarted, 1) == {"phase": 1}
@@ -254,6 +272,7 @@ def test_resume_phases_restores_the_finished_phases_and_the_last_ones_state(tmp_
     for restored, saved in zip(restarted.weights, finished_weights, strict=True):
         np.testing.assert_array_equal(restored.numpy(), saved)
     assert int(restarted.g_optimizer.iterations) == 8  # both phases' steps
+    assert recorder.train_steps == 8 and recorder.train_seconds == seconds_before
     assert "after phase 2" in capsys.readouterr().out
 
     callbacks.ResumePhases(tmp_path / "backup", settings={"steps": 5})  # other settings
