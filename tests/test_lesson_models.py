@@ -268,6 +268,27 @@ def test_mode_collapse_networks_have_one_copy_per_seed():
     np.testing.assert_allclose(before[:, 1:], after[:, 1:], rtol=1e-6)
 
 
+@pytest.mark.parametrize("seeds", [1, 4, 10])
+def test_mode_collapse_copies_start_as_a_plain_dense_layer_would(seeds):
+    # Glorot uniform for each seed's (inputs, units) kernel: limit √(6 / (inputs + units)),
+    # whatever the number of seeds.
+    inputs, units = 64, 128
+    keras.utils.set_random_seed(0)
+    layer = mode_collapse.EnsembleDense(units, seeds)
+    layer.build((None, seeds, inputs))
+    kernel = keras.ops.convert_to_numpy(layer.kernel)
+    limit = np.sqrt(6 / (inputs + units))
+    assert np.abs(kernel).max() <= limit
+    np.testing.assert_allclose(kernel.std(axis=(1, 2)), limit / np.sqrt(3), rtol=0.05)
+
+
+def test_mixture_gan_refuses_a_batch_it_cannot_pack():
+    with pytest.raises(ValueError, match="not a multiple of pack 3"):
+        mode_collapse.MixtureGAN(mode_collapse.build_generator(1),
+                                 mode_collapse.build_discriminator(1, pack=3), pack=3,
+                                 batch_size=256)
+
+
 def test_infogan_noise_is_uniform_on_minus_one_one():
     # erf(z / √2) = 2Φ(z) − 1: N(0, 1)'s quartiles go to −½, 0, ½ ...
     quartiles = np.array([-0.6744898, 0.0, 0.6744898], "float32")

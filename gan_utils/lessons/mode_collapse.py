@@ -28,8 +28,12 @@ class EnsembleDense(layers.Layer):
         self.units, self.seeds = units, seeds
 
     def build(self, input_shape):
+        # Glorot for each seed's (inputs, units) kernel. Plain "glorot_uniform" would count the
+        # seeds axis into both fans and start every copy √seeds times smaller than a Dense.
+        glorot_per_seed = keras.initializers.VarianceScaling(scale=self.seeds, mode="fan_avg",
+                                                             distribution="uniform")
         self.kernel = self.add_weight(shape=(self.seeds, input_shape[-1], self.units),
-                                      initializer="glorot_uniform")
+                                      initializer=glorot_per_seed)
         self.bias = self.add_weight(shape=(self.seeds, self.units), initializer="zeros")
 
     def call(self, x):
@@ -80,6 +84,9 @@ class MinibatchStd(layers.Layer):
 class MixtureGAN(gan_utils.GAN):
     def __init__(self, generator, discriminator, objective="gan", pack=1, n_critic=1,
                  penalty_weight=0.1, batch_size=256, scale=1.0, **kwargs):
+        if batch_size % pack:
+            raise ValueError(f"batch_size {batch_size} is not a multiple of pack {pack}: D sees "
+                             f"the batch in packs of {pack} samples")
         super().__init__(generator, discriminator, **kwargs)
         self.objective, self.pack, self.n_critic = objective, pack, n_critic
         self.penalty_weight, self.batch_size = penalty_weight, batch_size
