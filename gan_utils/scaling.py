@@ -4,14 +4,17 @@
   run on a machine without GPUs (the lesson and the test suite use two).
 * `measure_throughput`: training steps per second of a `fit`, after the warm-up steps that
   trace (and with `jit_compile`, compile) the train step.
+* `time_in_turns`: seconds per step of several models timed in turns, so that a machine whose
+  speed drifts meets them all alike (used by lesson 10).
 """
 
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-__all__ = ["measure_throughput", "split_cpu"]
+__all__ = ["measure_throughput", "split_cpu", "time_in_turns"]
 
 
 def split_cpu(count=2):
@@ -73,3 +76,25 @@ def measure_throughput(model, dataset, steps, warmup_steps=2, callbacks=()):
               verbose=0, callbacks=[clock, *callbacks])
     seconds = clock.stopped - clock.started
     return {"steps": steps, "seconds": seconds, "steps_per_second": steps / seconds}
+
+
+def time_in_turns(models, dataset, steps, rounds=3, warmup_steps=1):
+    """Seconds per training step of each of `models`, timed in turns.
+
+    Each round trains every model for `warmup_steps` + `steps` more steps in turn
+    (`measure_throughput`); a model's figure is its median round. Timed one after another
+    instead, the models would meet a machine whose speed drifts at different speeds.
+
+    Args:
+        models: {name: compiled model}; each trains `rounds` × (`warmup_steps` + `steps`) steps.
+        dataset: a repeating `tf.data.Dataset` of batches that every model trains on.
+
+    Returns:
+        {name: median seconds per step}.
+    """
+    seconds = {name: [] for name in models}
+    for _ in range(rounds):
+        for name, model in models.items():
+            timed = measure_throughput(model, dataset, steps, warmup_steps=warmup_steps)
+            seconds[name].append(timed["seconds"] / steps)
+    return {name: float(np.median(values)) for name, values in seconds.items()}

@@ -81,3 +81,26 @@ def test_measure_throughput_times_only_the_steps_after_warm_up():
     assert timing["steps_per_second"] == pytest.approx(5 / timing["seconds"])
     with pytest.raises(ValueError, match="warmup_steps >= 1"):
         scaling.measure_throughput(gan, batches, steps=5, warmup_steps=0)
+
+
+def test_time_in_turns_gives_each_model_its_median_round(monkeypatch):
+    order, rounds = [], iter([0.3, 2.0, 0.1, 4.0, 0.2, 3.0])  # seconds of 10 steps, in turn
+    def fake_throughput(model, dataset, steps, warmup_steps):
+        order.append(model)
+        assert steps == 10 and warmup_steps == 1
+        return {"steps": steps, "seconds": next(rounds)}
+
+    monkeypatch.setattr(scaling, "measure_throughput", fake_throughput)
+    seconds = scaling.time_in_turns({"fast": "a", "slow": "b"}, None, steps=10)
+    assert order == ["a", "b"] * 3  # in turns, not one model's rounds after another's
+    assert seconds == pytest.approx({"fast": 0.02, "slow": 0.3})  # medians ÷ 10 steps
+
+
+def test_time_in_turns_trains_every_model_its_steps():
+    gans = {"first": make_gan(), "second": make_gan(seed=1)}
+    points = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    batches = tf.data.Dataset.from_tensor_slices(points).batch(16).repeat()
+    seconds = scaling.time_in_turns(gans, batches, steps=3, rounds=2)
+    assert set(seconds) == {"first", "second"} and all(value > 0 for value in seconds.values())
+    assert [int(gan.g_optimizer.iterations) for gan in gans.values()] == [8, 8]  # 2 × (1 + 3)
+

@@ -6,10 +6,7 @@ scripts/export_lessons.py.
 Do not edit: change the notebook's `# @save` cells and run `make export`.
 """
 
-import time
-
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -103,23 +100,3 @@ class DiscriminatorProbe(keras.callbacks.Callback):
                                          for x in self.digits)
         self.gap.append(metrics.overfitting_gap(train_logits, held_out_logits))
         self.r_t.append(metrics.overfitting_heuristic(train_logits))
-
-
-class StepTimer(keras.callbacks.Callback):
-    """Wall-clock seconds of every training step; `median` leaves out the first (tracing)."""
-
-    recorded = ("seconds",)
-
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self._started = time.perf_counter()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.seconds.append(time.perf_counter() - self._started)
-
-    @property
-    def median(self):
-        return float(np.median(self.seconds[1:] or self.seconds))
