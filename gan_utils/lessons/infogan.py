@@ -82,7 +82,8 @@ class InfoGAN(gan_utils.GAN):
         return ops.concatenate([uniform_noise(z), one_hot, continuous], axis=-1)
 
     def information_loss(self, code_outputs, categories, continuous):
-        """−E[log Q(c | x)] up to a constant, and L_I of c1 = log K − its cross-entropy."""
+        """−E[log Q(c | x)] up to a constant, its continuous part times `continuous_weight`;
+        and L_I of c1 = log K − its cross-entropy."""
         logits = code_outputs[:, :self.num_categories]
         means = code_outputs[:, self.num_categories:]
         cross_entropy = ops.mean(keras.losses.sparse_categorical_crossentropy(
