@@ -94,6 +94,8 @@ def quality(metrics):
         rhos = [abs(value) for key, value in metrics.items() if key.startswith("rho_")]
         # (no "|" here: the text goes into a Markdown table cell)
         parts.append(f"code c1 → class, matched accuracy {metrics['code_accuracy']:.1%}"
+                     + (f"; Q on held-out digits {metrics['q_accuracy_held_out']:.1%}"
+                        if "q_accuracy_held_out" in metrics else "")
                      + (f"; strongest rank correlation with slant or width ±{max(rhos):.2f}"
                         if rhos else ""))
     if "ms_per_step" in metrics:

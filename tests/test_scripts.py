@@ -120,6 +120,12 @@ def test_quality_gives_one_line_per_model_when_a_lesson_compares_several():
         "StyleGAN2: 10/10 classes<br>truncation ψ from 0 to 1: rank correlation with precision"
         " -0.90, with recall +0.95"
     )
+    coded = {"infogan_seed_0": {"code_accuracy": 0.55, "q_accuracy_held_out": 0.438,
+                                "rho_c2_slant": -0.71, "rho_c3_slant": 0.2}}
+    assert results_table.quality(coded) == (
+        "InfoGAN seed 0: code c1 → class, matched accuracy 55.0%; Q on held-out digits 43.8%;"
+        " strongest rank correlation with slant or width ±0.71"
+    )
 
 
 def test_readme_without_markers_is_a_clear_error(tmp_path):
