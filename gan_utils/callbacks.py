@@ -130,13 +130,13 @@ class ResultsRecorder(keras.callbacks.Callback):
 
     Create it in the setup cell (the notebook clock starts then), pass it to every `fit`, and
     call `write(metrics)` in the last cell. The last one made is the notebook's recorder
-    (`ResultsRecorder.notebooks`): a training resumed after a restart (`ResumeAfterRestart`,
+    (`ResultsRecorder.current`): a training resumed after a restart (`ResumeAfterRestart`,
     `ResumePhases`) restores its counts too, so the results count the whole run as if it had
     never been cut off.
     """
 
     recorded = ("train_steps", "train_seconds", "elapsed_seconds")  # what a resume restores
-    notebooks = None  # the recorder made last
+    current = None  # the recorder made last: the notebook's
 
     def __init__(self, lesson, profile):
         super().__init__()
@@ -147,7 +147,7 @@ class ResultsRecorder(keras.callbacks.Callback):
         self._seconds_of_finished_fits = 0.0
         self._fit_started = None
         self._first_step = 0
-        ResultsRecorder.notebooks = self
+        ResultsRecorder.current = self
 
     @property
     def elapsed_seconds(self):
@@ -211,16 +211,16 @@ class ResultsRecorder(keras.callbacks.Callback):
 
 def _recorder_state():
     """The notebook's `ResultsRecorder` counts, for a backup (None if there is no recorder)."""
-    recorder = ResultsRecorder.notebooks
+    recorder = ResultsRecorder.current
     return None if recorder is None else {name: getattr(recorder, name)
                                           for name in ResultsRecorder.recorded}
 
 
 def _restore_recorder(state):
     """Give the notebook's recorder the counts a backup kept, as if the run never stopped."""
-    if state is not None and ResultsRecorder.notebooks is not None:
+    if state is not None and ResultsRecorder.current is not None:
         for name, value in state.items():
-            setattr(ResultsRecorder.notebooks, name, value)
+            setattr(ResultsRecorder.current, name, value)
 
 
 def _backup_does_not_fit(folder):
