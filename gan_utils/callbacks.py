@@ -158,16 +158,17 @@ class ResultsRecorder(keras.callbacks.Callback):
     def elapsed_seconds(self, seconds):  # a restored clock goes on from `seconds`
         self.started = time.perf_counter() - seconds
 
+    def _seconds_of_running_fit(self):
+        return 0.0 if self._fit_started is None else time.perf_counter() - self._fit_started
+
     @property
     def train_seconds(self):
         """Seconds spent in `fit`, the one now running included."""
-        running = 0.0 if self._fit_started is None else time.perf_counter() - self._fit_started
-        return self._seconds_of_finished_fits + running
+        return self._seconds_of_finished_fits + self._seconds_of_running_fit()
 
     @train_seconds.setter
     def train_seconds(self, seconds):
-        running = self.train_seconds - self._seconds_of_finished_fits
-        self._seconds_of_finished_fits = seconds - running
+        self._seconds_of_finished_fits = seconds - self._seconds_of_running_fit()
 
     def on_train_begin(self, logs=None):
         self._fit_started = time.perf_counter()
