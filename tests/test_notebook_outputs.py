@@ -1,5 +1,6 @@
 """What a learner sees: the committed notebooks' outputs hold no TensorFlow or download noise."""
 
+import json
 import re
 
 import nbformat
@@ -80,3 +81,12 @@ def test_the_scan_finds_each_kind_of_noise():
         nbformat.v4.new_output("stream", text="Epoch 1/3\n500/500 ━━━━ 12s 24ms/step - d_loss: 1.2")
     ])])
     assert noise_in(clean) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_every_cell_has_an_id(path):
+    """nbformat 4.5 gives every cell an id; a cell added by hand without one is a warning in
+    today's nbformat and an error in a later one (and Jupyter rewrites the file to add it)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    missing = [index for index, cell in enumerate(notebook["cells"]) if "id" not in cell]
+    assert not missing, f"{path.name}: cells without an id: {missing}"

@@ -90,7 +90,7 @@ class MixtureGAN(gan_utils.GAN):
         super().__init__(generator, discriminator, **kwargs)
         self.objective, self.pack, self.n_critic = objective, pack, n_critic
         self.penalty_weight, self.batch_size = penalty_weight, batch_size
-        self.scale = scale  # the networks see points / scale (see "Standardized units")
+        self.scale = scale  # the networks see points / scale ("Raw units, and what scaling does")
         self.seeds = self.latent_shape[0]  # z is (seeds, latent_dim) per sample
 
     def packed(self, points):
