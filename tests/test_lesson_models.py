@@ -236,6 +236,21 @@ def test_infogan_code_sizes_and_continuous_weight_are_settings():
     assert float(bound) == pytest.approx(0.0, abs=1e-5)  # log K − log K
 
 
+def test_infogan_networks_are_the_papers_with_one_body_under_both_heads():
+    width, units = 4, 16
+    generator = infogan.build_generator(width=width, dense_units=units)
+    dense = [layer for layer in generator.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [units, 7 * 7 * 2 * width]  # FC 1024, FC 7·7·128
+    assert generator.input_shape == (None, infogan.NOISE_DIM + infogan.CODE_DIM)
+    assert generator.output_shape == (None, 28, 28, 1)
+    discriminator = infogan.build_discriminator(width=width, dense_units=units)
+    d_head, q_hidden = discriminator.get_layer("d_head"), discriminator.get_layer("q_hidden")
+    assert d_head.input is q_hidden.input  # Q reads D's features: the body is shared
+    assert d_head.input.shape == (None, units)
+    logit, codes = discriminator(np.zeros((2, 28, 28, 1), "float32"))
+    assert logit.shape == (2, 1) and codes.shape == (2, infogan.CODE_DIM)
+
+
 @pytest.mark.parametrize("bad_code", [10, -1])
 def test_infogan_refuses_a_categorical_code_outside_its_range(bad_code):
     model = infogan.InfoGAN(infogan.build_generator(width=4),

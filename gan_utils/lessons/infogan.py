@@ -17,6 +17,9 @@ NOISE_DIM = 62       # z
 NUM_CATEGORIES = 10  # c1 ~ Cat(10)
 NUM_CONTINUOUS = 2   # c2, c3 ~ U(-1, 1)
 CODE_DIM = NUM_CATEGORIES + NUM_CONTINUOUS
+WIDTH = 64           # the paper's channels at 14 × 14, twice as many at 7 × 7
+DENSE_UNITS = 1024   # the paper's fully connected layer, in G and in D's shared body
+SLOPE = 0.1          # LeakyReLU's slope in D and Q (the paper's Appendix C)
 
 
 def uniform_noise(z):
@@ -24,22 +27,40 @@ def uniform_noise(z):
     return ops.erf(z / np.sqrt(2.0))
 
 
-def build_generator(width=dcgan.WIDTH, code_dim=CODE_DIM):
-    """Lesson 02's generator on [noise, one-hot c1, c2, c3]: 62 + 10 + 2 = 74 inputs."""
-    return dcgan.build_generator(latent_dim=NOISE_DIM + code_dim, width=width)
+def dense_norm(units, name=None):
+    """A fully connected layer without bias (batch norm follows it), DCGAN's initializer."""
+    return layers.Dense(units, use_bias=False, kernel_initializer=dcgan.dcgan_init(), name=name)
 
 
-def build_discriminator(width=dcgan.WIDTH, code_dim=CODE_DIM):
-    """Lesson 02's discriminator with a second head: x → [D's logit, Q's logits and means]."""
-    lesson02 = dcgan.build_discriminator(width=width)
+def build_generator(width=WIDTH, dense_units=DENSE_UNITS, code_dim=CODE_DIM):
+    """The paper's MNIST generator on [noise, one-hot c1, c2, c3], 62 + 10 + 2 = 74 inputs."""
+    return keras.Sequential([
+        keras.Input((NOISE_DIM + code_dim,)),
+        dense_norm(dense_units), layers.BatchNormalization(), layers.ReLU(),
+        dense_norm(7 * 7 * 2 * width), layers.BatchNormalization(), layers.ReLU(),
+        layers.Reshape((7, 7, 2 * width)),                                         # 7 × 7
+        *dcgan.upsample(width),                                                    # 14 × 14
+        layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh",
+                               kernel_initializer=dcgan.dcgan_init(), dtype="float32"),  # 28 × 28
+    ], name="generator")
+
+
+def build_discriminator(width=WIDTH, dense_units=DENSE_UNITS, code_dim=CODE_DIM):
+    """The paper's MNIST discriminator, one body with two heads: x → [D's logit, Q's logits
+    and means]."""
     image = keras.Input((28, 28, 1), name="image")
-    features = image
-    for layer in lesson02.layers[:-1]:  # the shared body, up to Flatten
-        features = layer(features)
-    logit = lesson02.layers[-1](features)  # D's head: lesson 02's last dense layer
-    h = layers.Dense(128, use_bias=False, kernel_initializer=dcgan.dcgan_init(),
-                     name="q_hidden")(features)
-    h = layers.LeakyReLU(0.2)(layers.BatchNormalization(name="q_norm")(h))
+    h = layers.Conv2D(width, 4, strides=2, padding="same",
+                      kernel_initializer=dcgan.dcgan_init())(image)                # 14 × 14
+    h = layers.LeakyReLU(SLOPE)(h)
+    h = layers.Conv2D(2 * width, 4, strides=2, padding="same", use_bias=False,
+                      kernel_initializer=dcgan.dcgan_init())(h)                    # 7 × 7
+    h = layers.LeakyReLU(SLOPE)(layers.BatchNormalization()(h))
+    h = dense_norm(dense_units)(layers.Flatten()(h))
+    features = layers.LeakyReLU(SLOPE)(layers.BatchNormalization()(h))  # what both heads read
+    logit = layers.Dense(1, kernel_initializer=dcgan.dcgan_init(), dtype="float32",
+                         name="d_head")(features)
+    h = dense_norm(128, name="q_hidden")(features)
+    h = layers.LeakyReLU(SLOPE)(layers.BatchNormalization(name="q_norm")(h))
     code_outputs = layers.Dense(code_dim, kernel_initializer=dcgan.dcgan_init(), dtype="float32",
                                 name="q_head")(h)
     return keras.Model(image, [logit, code_outputs], name="discriminator_and_q")
