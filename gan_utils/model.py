@@ -56,6 +56,11 @@ class AdversarialModel(keras.Model):
         """Store both optimizers and build their state now (not lazily at the first step)."""
         # optimizer=None: no stray default RMSprop in self.optimizer.
         super().compile(optimizer=None, **kwargs)
+        if kwargs.get("jit_compile", "auto") == "auto" and profiles.gpu_dry_run():
+            # What "auto" picks on a GPU, outside tf.distribute: XLA, for a model whose layers
+            # all support it (the setter checks). So the test suite compiles the steps a Colab
+            # GPU compiles, which a CPU's "auto" never does.
+            self.jit_compile = not tf.distribute.has_strategy()
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         # Built up front so a saved model restores their slots and tf.distribute can mirror them.

@@ -162,3 +162,26 @@ def test_classifiers_train_on_at_most_max_training_digits_of_every_kind(monkeypa
     np.testing.assert_array_equal(np.round((x_capped[:, 0, 0, 0] + 1) * 127.5), y_capped)
     assert len(x_small) == 100  # at or under the cap: all of them, in order
     np.testing.assert_array_equal(y_small, labels[:100])
+
+
+def test_classification_accuracy_score_tests_on_the_held_out_split_of_the_source_given(
+        monkeypatch):
+    # On full MNIST the bundled test digits are among the training digits: CAS must be able to
+    # test on the held-out split of the source the real training digits came from.
+    splits_read = []
+    real_load_mnist = data.load_mnist
+
+    def load_mnist(split, source="auto", verbose=True):
+        splits_read.append((split, source))
+        return real_load_mnist(split, source="bundled", verbose=False)
+
+    class ConstantClassifier:
+        def accuracy(self, images, labels):
+            return 0.5
+
+    monkeypatch.setattr(judging.data, "load_mnist", load_mnist)
+    monkeypatch.setattr(judging, "train_judge", lambda *args, **kwargs: ConstantClassifier())
+    images, labels = np.zeros((4, 28, 28), "uint8"), np.arange(4)
+    judging.classification_accuracy_score(images, labels, source="keras")
+    judging.classification_accuracy_score(images, labels)
+    assert splits_read == [("test", "keras"), ("test", "bundled")]

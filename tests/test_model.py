@@ -355,3 +355,24 @@ def test_weight_average_refits_batch_norm_from_fewer_batches_only_in_a_quick_run
                         lambda network, inputs: refits.append(len(inputs)))
     gan.use_weight_average(batch_size=4)
     assert refits == [batches]
+
+
+@pytest.mark.parametrize("profile, dry, jit_compile, under_strategy, compiled", [
+    ("gpu", "1", "auto", False, True),     # the gpu dry run compiles as a GPU's "auto" would
+    ("gpu", "1", "auto", True, False),     # ... which leaves XLA off under tf.distribute
+    ("gpu", "1", False, False, False),     # a choice made in the code stands
+    ("gpu", "", "auto", False, False),     # this CPU's own "auto": no XLA
+    ("smoke", "1", "auto", False, False),  # only the gpu profile's dry run
+])
+def test_the_gpu_dry_run_compiles_training_steps_with_xla_as_a_gpu_would(
+        monkeypatch, real_points, profile, dry, jit_compile, under_strategy, compiled):
+    monkeypatch.setenv("GAN_PROFILE", profile)
+    monkeypatch.setenv("GAN_DRY_RUN", dry)
+    monkeypatch.setattr(tf.distribute, "has_strategy", lambda: under_strategy)
+    gan = make_gan()
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2),
+                jit_compile=jit_compile)
+    assert gan.jit_compile is compiled
+    if compiled:  # and the step does run under XLA
+        history = gan.fit(real_points, batch_size=16, epochs=1, verbose=0, shuffle=False)
+        assert np.isfinite(history.history["d_loss"][-1])
