@@ -39,6 +39,9 @@ class AdversarialModel(keras.Model):
     # a discriminator per domain); its __init__ sets the extra attributes.
     generator_roles = ("generator",)
     discriminator_roles = ("discriminator",)
+    # The gpu dry run compiles the step with XLA, as a GPU would (`compile`). A class whose step
+    # XLA runs far too slowly on a CPU for the test suite sets this to False.
+    xla_in_gpu_dry_run = True
 
     def __init__(self, generator, discriminator, seed=0, **kwargs):
         super().__init__(**kwargs)
@@ -56,7 +59,8 @@ class AdversarialModel(keras.Model):
         """Store both optimizers and build their state now (not lazily at the first step)."""
         # optimizer=None: no stray default RMSprop in self.optimizer.
         super().compile(optimizer=None, **kwargs)
-        if kwargs.get("jit_compile", "auto") == "auto" and profiles.gpu_dry_run():
+        if (kwargs.get("jit_compile", "auto") == "auto" and profiles.gpu_dry_run()
+                and self.xla_in_gpu_dry_run):
             # What "auto" picks on a GPU, outside tf.distribute: XLA, for a model whose layers
             # all support it (the setter checks). So the test suite compiles the steps a Colab
             # GPU compiles, which a CPU's "auto" never does.

@@ -363,6 +363,7 @@ def test_weight_average_refits_batch_norm_from_fewer_batches_only_in_a_quick_run
     ("gpu", "1", False, False, False),     # a choice made in the code stands
     ("gpu", "", "auto", False, False),     # this CPU's own "auto": no XLA
     ("smoke", "1", "auto", False, False),  # only the gpu profile's dry run
+    ("gpu", "1", "opt out", False, False),  # a class whose step is too slow under a CPU's XLA
 ])
 def test_the_gpu_dry_run_compiles_training_steps_with_xla_as_a_gpu_would(
         monkeypatch, real_points, profile, dry, jit_compile, under_strategy, compiled):
@@ -370,6 +371,8 @@ def test_the_gpu_dry_run_compiles_training_steps_with_xla_as_a_gpu_would(
     monkeypatch.setenv("GAN_DRY_RUN", dry)
     monkeypatch.setattr(tf.distribute, "has_strategy", lambda: under_strategy)
     gan = make_gan()
+    if jit_compile == "opt out":
+        gan.xla_in_gpu_dry_run, jit_compile = False, "auto"
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-2), g_optimizer=keras.optimizers.Adam(1e-2),
                 jit_compile=jit_compile)
     assert gan.jit_compile is compiled
