@@ -48,7 +48,7 @@ def gpu_dry_run():
     """Whether this is the `gpu` profile's dry run: the test suite's check of the Colab path.
 
     Code that would take another branch on a GPU than on this CPU takes the GPU's then (XLA
-    for every GAN's training step, `gan_utils.model`), so that branch has run too.
+    for the GANs' training steps, `gan_utils.model`), so that branch has run too.
     """
     return dry_run() and current_profile() == "gpu"
 
