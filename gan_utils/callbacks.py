@@ -271,9 +271,10 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
 
     The backup is deleted when `fit` completes: only an interrupted training resumes. Each
     profile keeps its own (`folder/cpu`, `folder/smoke`, ...), with `settings` (pass the budget
-    row); a backup left by other settings is discarded and the training starts afresh. Data
-    pipelines start again from their first batch, so a resumed run sees other batches than an
-    uninterrupted one would have.
+    row); a backup left by other settings is discarded and the training starts afresh. A
+    `data` setting of "auto" is kept as the MNIST source it resolved to
+    (`data.resolved_source`). Data pipelines start again from their first batch, so a resumed
+    run sees other batches than an uninterrupted one would have.
 
     Pass it to `fit` after the callbacks in `records`, so that it saves what they recorded of
     the epoch just finished.
@@ -294,6 +295,10 @@ class ResumeAfterRestart(keras.callbacks.BackupAndRestore):
                                  "so its records cannot be restored after a restart.")
         self.records = list(records)
         self.settings = dict(settings or {})
+        if self.settings.get("data") in data.SOURCES:
+            # data="auto" reads full MNIST online, the bundled digits offline: a backup of
+            # one must not resume on the other
+            self.settings["data"] = data.resolved_source(self.settings["data"])
         self.resumed_at = None  # the first epoch of this run, counted from 0, when resumed
         self._records_restored = False
 

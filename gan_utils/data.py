@@ -35,7 +35,8 @@ import tensorflow as tf
 
 __all__ = [
     "balanced_indices", "cifar10_folder", "crop_center", "keras_mnist_file", "load_cifar10",
-    "load_mnist", "make_dataset", "pad_to", "random_digits", "to_uint8", "to_unit_range",
+    "load_mnist", "make_dataset", "pad_to", "random_digits", "resolved_source", "to_uint8",
+    "to_unit_range",
 ]
 
 SPLITS = ("train", "test")
@@ -84,6 +85,17 @@ def load_mnist(split="train", source="auto", verbose=True):
         counts = f"{n_train:,} train / {n_test:,} held-out digits"
         print(f"MNIST: {_DESCRIPTIONS[source]}, {counts}{note}")
     return splits[split]
+
+
+def resolved_source(source="auto"):
+    """The source that `load_mnist(source=source)` reads: "keras" or "bundled".
+
+    "auto" is resolved as `load_mnist` resolves it (the download is tried once per process, so
+    after a `load_mnist` call this answers without touching the network).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+    return _resolve_auto()[0] if source == "auto" else source
 
 
 def _resolve_auto():

@@ -274,6 +274,15 @@ def test_auto_takes_the_full_mnist_branch_from_a_downloaded_file_offline(monkeyp
     assert not images.flags.writeable
 
 
+def test_resolved_source_names_what_load_mnist_read(monkeypatch, capsys, reachable):
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", _raise_offline)
+    assert data.resolved_source("auto") == "bundled"  # offline: the fallback
+    assert data.resolved_source("bundled") == "bundled"
+    assert data.resolved_source("keras") == "keras"
+    with pytest.raises(ValueError, match="source must be one of"):
+        data.resolved_source("full")
+
+
 def test_load_mnist_auto_uses_keras_when_available(monkeypatch, capsys, reachable):
     def fake_load_data():
         assert socket.getdefaulttimeout() == data.DOWNLOAD_TIMEOUT_S

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan_utils import callbacks
+from gan_utils import callbacks, data
 
 TESTS = Path(__file__).parent
 
@@ -217,6 +217,25 @@ def another_model():
 def test_a_backup_from_other_settings_is_discarded(tmp_path, capsys):
     backup = leave_backup(tmp_path / "backup", {"epochs": 99}, weights_of=another_model())
     resume, recorder, _ = small_fit(tmp_path / "backup", settings={"epochs": 2})
+    assert "left by other settings: starting afresh" in capsys.readouterr().out
+    assert resume.resumed_at is None and recorder.values == [0, 1]
+    assert not backup.exists()
+
+
+def test_a_backup_made_on_other_digits_is_discarded(tmp_path, capsys, monkeypatch):
+    # data="auto": the bundled digits offline, full MNIST once online. A backup left offline
+    # must not resume on other digits, and resumes on the same ones.
+    sys.path.insert(0, str(TESTS))
+    from test_model import make_gan
+
+    settings = {"data": "auto", "epochs": 2}
+    monkeypatch.setattr(data, "_resolve_auto", lambda: ("bundled", ""))
+    leave_backup(tmp_path / "same", settings, weights_of=make_gan())
+    backup = leave_backup(tmp_path / "other", settings, weights_of=make_gan())
+    resume, _, _ = small_fit(tmp_path / "same", settings=settings)
+    assert resume.resumed_at == 1 and resume.settings["data"] == "bundled"
+    monkeypatch.setattr(data, "_resolve_auto", lambda: ("keras", ""))
+    resume, recorder, _ = small_fit(tmp_path / "other", settings=settings)
     assert "left by other settings: starting afresh" in capsys.readouterr().out
     assert resume.resumed_at is None and recorder.values == [0, 1]
     assert not backup.exists()
