@@ -9,10 +9,13 @@
 Without `GAN_PROFILE` the profile is `gpu` when TensorFlow sees a GPU, else `cpu`.
 
 `GAN_DRY_RUN=1` beside a profile runs that profile's row (its data source, batch sizes, widths,
-every branch it takes) with the smoke row's amounts of work: its epoch, step and sample
-counts, and the images, digits or points it makes or reads. The test suite runs every lesson
-this way in the `gpu` profile (`make colab-solutions` the worked solutions), so that the code
-a Colab GPU runs has run before anyone opens it there.
+every branch it takes) with the smoke row's amounts of work: its epoch and sample counts, the
+images, digits or points it makes or reads, and its step counts cut further, to at most
+`DRY_RUN_STEPS` per training (or per epoch). The test suite runs every lesson this way in the
+`gpu` profile (`make colab-solutions` the worked solutions), so that the code a Colab GPU runs
+has run before anyone opens it there. A dry run checks that code, not learning: that training
+moved a lesson's metric is asserted in the smoke profile, where the networks are small enough
+to train a few hundred steps in the test suite's time.
 """
 
 import os
@@ -31,12 +34,16 @@ WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample",
                     "set_size", "kid_subset", "subsets", "batches", "seeds", "readings",
                     "repeats", "images", "digits", "points", "latents", "per_class", "per_code",
                     "ema", "quality_bar")
+# Step counts among the work keys: a dry run takes at most DRY_RUN_STEPS of each (per
+# training, or per epoch), enough to run a training step's code, its first and a later update.
+STEP_KEY_ENDINGS = ("steps", "steps_per_epoch")
+DRY_RUN_STEPS = 2
 # Keys a dry run keeps from the profile's row: what it trains and how, not how much.
 SETTING_KEY_ENDINGS = ("data", "batch", "size", "width", "blocks", "rate", "photos",
                        "inception_fid", "grid")
 
-__all__ = ["PROFILES", "current_profile", "dry_run", "gpu_dry_run", "quick_run",
-           "select_budget", "with_smoke_work"]
+__all__ = ["PROFILES", "DRY_RUN_STEPS", "current_profile", "dry_run", "dry_run_work",
+           "gpu_dry_run", "quick_run", "select_budget"]
 
 
 def dry_run():
@@ -67,15 +74,17 @@ def _is_work_key(key):
     return key.endswith(WORK_KEY_ENDINGS)
 
 
-def with_smoke_work(row, smoke_row):
-    """`row` with every work key (and nested schedule) replaced by the smoke row's value."""
+def dry_run_work(row, smoke_row):
+    """`row` with every work key (and nested schedule) replaced by the smoke row's value, and
+    every step count by at most `DRY_RUN_STEPS`."""
     cut = {}
     for key, value in row.items():
         smoke_value = smoke_row.get(key)
         if isinstance(value, dict) and isinstance(smoke_value, dict):
-            cut[key] = with_smoke_work(value, smoke_value)
+            cut[key] = dry_run_work(value, smoke_value)
         elif _is_work_key(key) and key in smoke_row:
-            cut[key] = smoke_value
+            is_steps = key.endswith(STEP_KEY_ENDINGS)
+            cut[key] = min(smoke_value, DRY_RUN_STEPS) if is_steps else smoke_value
         else:
             cut[key] = value
     return cut
@@ -109,7 +118,7 @@ def select_budget(budgets, profile=None, verbose=True):
 
     Returns:
         (profile name, that profile's budget dict). In a dry run (`GAN_DRY_RUN=1`) the dict
-        holds the smoke row's amounts of work (`with_smoke_work`).
+        holds the smoke row's amounts of work, with fewer steps (`dry_run_work`).
     """
     profile = profile or current_profile()
     if profile not in PROFILES:
@@ -120,9 +129,9 @@ def select_budget(budgets, profile=None, verbose=True):
     budget = dict(budgets[profile])
     is_dry = dry_run() and profile != "smoke"
     if is_dry:
-        budget = with_smoke_work(budget, budgets["smoke"])
+        budget = dry_run_work(budget, budgets["smoke"])
     if verbose:
         settings = ", ".join(f"{key}={value}" for key, value in budget.items())
-        kind = ", dry run: smoke-sized work" if is_dry else ""
+        kind = f", dry run: smoke-sized work, at most {DRY_RUN_STEPS} steps" if is_dry else ""
         print(f"Run profile: {profile}{kind} ({settings})")
     return profile, budget

@@ -73,8 +73,10 @@ def test_dry_run_keeps_the_profile_row_and_takes_the_smoke_amounts_of_work(monke
         "auto", 64, 32, True)
     assert budget["schedules"]["ring"]["batch"] == 256
     # ... how much work it does is the smoke row's.
-    assert (budget["epochs"], budget["steps_per_epoch"], budget["judge_sample"]) == (2, 40, 500)
-    assert budget["schedules"]["ring"]["steps"] == 300
+    assert (budget["epochs"], budget["judge_sample"]) == (2, 500)
+    # Its step counts are cut further: a dry run checks the code, not the learning.
+    assert budget["steps_per_epoch"] == budget["schedules"]["ring"]["steps"] == (
+        profiles.DRY_RUN_STEPS) == 2
     assert budget["ema"] == 0.9 and budget["quality_bar"] is False
     assert "gpu, dry run" in capsys.readouterr().out
     assert NESTED_BUDGETS["gpu"]["epochs"] == 50  # the table itself is untouched
@@ -160,7 +162,7 @@ def test_a_dry_run_cuts_every_amount_of_work_in_each_notebooks_table(path):
     setting of the profile (kept). A key that is neither would keep the gpu row's amount in a
     dry run: solutions 01's `readings` did, and its first-epoch fit got 0 steps per epoch."""
     budgets = notebook_budgets(path)
-    dry = profiles.with_smoke_work(budgets["gpu"], budgets["smoke"])
+    dry = profiles.dry_run_work(budgets["gpu"], budgets["smoke"])
     for profile in profiles.PROFILES:
         for key in leaf_keys(budgets[profile]):
             name = key.split(".")[-1]
@@ -173,4 +175,13 @@ def test_a_dry_run_cuts_every_amount_of_work_in_each_notebooks_table(path):
                 for part in key.split("."):
                     assert part in smoke_value, f"{path.name}: the smoke row lacks {key!r}"
                     value, smoke_value = value[part], smoke_value[part]
+                if name.endswith(profiles.STEP_KEY_ENDINGS):
+                    smoke_value = min(smoke_value, profiles.DRY_RUN_STEPS)
                 assert value == smoke_value, (path.name, key)
+
+
+def test_a_dry_run_never_adds_steps_to_the_smoke_row():
+    smoke = dict(steps=1, toy_steps=300, steps_per_epoch=40, epochs=3)
+    gpu = dict(steps=5000, toy_steps=1500, steps_per_epoch=500, epochs=50)
+    assert profiles.dry_run_work(gpu, smoke) == dict(steps=1, toy_steps=2, steps_per_epoch=2,
+                                                     epochs=3)
