@@ -59,7 +59,7 @@ test: setup  ## unit tests, then every lesson and solutions notebook executed in
 	GAN_PROFILE=smoke $(BIN)/python -m pytest tests --ignore=$(RESUME_TESTS) $(NOTEBOOKS) \
 		$(SOLUTIONS) --nbval-lax --durations=5
 
-colab-test: colab-setup  ## under Colab's versions: the resume tests, every notebook in the gpu dry run
+colab-test: colab-setup  ## under Colab's versions: the resume tests, COLAB_SMOKE in smoke, every lesson in the gpu dry run
 	$(COLAB_BIN)/python -c "import gan_utils, tensorflow, keras; print('Colab versions: TensorFlow', tensorflow.__version__, 'Keras', keras.__version__)"
 	GAN_PROFILE=smoke $(COLAB_BIN)/python -m pytest $(RESUME_TESTS) $(COLAB_SMOKE) --nbval-lax
 	$(COLAB_BIN)/python scripts/make_test_photos.py $(TEST_PHOTOS)
@@ -70,11 +70,11 @@ colab-test: colab-setup  ## under Colab's versions: the resume tests, every note
 		$(COLAB_BIN)/python -m pytest $(NOTEBOOKS) --nbval-lax --durations=5
 	KERAS_HOME=$(CURDIR)/$(TEST_KERAS_HOME) $(COLAB_BIN)/python scripts/check_dry_run.py $(NOTEBOOKS)
 
-ci-test: setup colab-setup  ## what CI runs: test beside colab-test, CI_COLAB_SMOKE moved to the latter
+ci-test: judge colab-setup  ## what CI runs: test beside colab-test, CI_COLAB_SMOKE moved to the latter
 	$(MAKE) -j2 --output-sync=target test colab-test \
 		SOLUTIONS="$(filter-out $(CI_COLAB_SMOKE),$(SOLUTIONS))" COLAB_SMOKE="$(CI_COLAB_SMOKE)"
 
-# Not in CI, which keeps to its time: about 18 minutes on two cores.
+# Not in CI, which keeps to its time.
 colab-solutions: colab-setup  ## under Colab's versions: every worked solution in the gpu dry run
 	$(COLAB_BIN)/python scripts/make_test_photos.py $(TEST_PHOTOS)
 	$(COLAB_BIN)/python scripts/make_test_downloads.py $(TEST_KERAS_HOME)

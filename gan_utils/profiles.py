@@ -24,12 +24,13 @@ PROFILES = ("smoke", "cpu", "gpu")
 ENV_VAR = "GAN_PROFILE"
 DRY_RUN_VAR = "GAN_DRY_RUN"
 # Budget keys that say how much work to do, by the end of their name. A dry run takes these
-# from the smoke row. `seeds` counts repeated trainings, `readings` and `repeats` measurements;
-# the rest count images, points or latent vectors to make or read. `ema` belongs here: a
-# weight average's horizon, 1 / (1 − ema) steps, must fit the run's length. So does
-# `quality_bar`: smoke-sized training cannot reach it. Every other key of a row (batch size,
-# widths, rates, data source) is the profile's own and stays (tests/test_profiles.py checks
-# each notebook's table against SETTING_KEY_ENDINGS).
+# from the smoke row (step counts capped lower, below). `seeds` counts repeated trainings,
+# `readings` and `repeats` measurements; the rest count images, points or latent vectors to
+# make or read. `ema` belongs here: a weight average's horizon, 1 / (1 − ema) steps, must fit
+# the run's length (in smoke; a dry run's few steps leave the average near its start, which
+# only its unreported figures see). So does `quality_bar`: smoke-sized training cannot reach
+# it. Every other key of a row (batch size, widths, rates, data source) is the profile's own
+# and stays (tests/test_profiles.py checks each notebook's table against SETTING_KEY_ENDINGS).
 WORK_KEY_ENDINGS = ("epochs", "steps", "steps_per_epoch", "snapshots", "sample", "samples",
                     "set_size", "kid_subset", "subsets", "batches", "seeds", "readings",
                     "repeats", "images", "digits", "points", "latents", "per_class", "per_code",
@@ -132,6 +133,7 @@ def select_budget(budgets, profile=None, verbose=True):
         budget = dry_run_work(budget, budgets["smoke"])
     if verbose:
         settings = ", ".join(f"{key}={value}" for key, value in budget.items())
-        kind = f", dry run: smoke-sized work, at most {DRY_RUN_STEPS} steps" if is_dry else ""
+        kind = (f", dry run: smoke-sized work, at most {DRY_RUN_STEPS} steps per training or "
+                "epoch") if is_dry else ""
         print(f"Run profile: {profile}{kind} ({settings})")
     return profile, budget

@@ -158,9 +158,10 @@ def leaf_keys(row, prefix=""):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.name)
 def test_a_dry_run_cuts_every_amount_of_work_in_each_notebooks_table(path):
-    """Each key of a row either counts work (a dry run takes the smoke row's value) or is a
-    setting of the profile (kept). A key that is neither would keep the gpu row's amount in a
-    dry run: solutions 01's `readings` did, and its first-epoch fit got 0 steps per epoch."""
+    """Each key of a row either counts work (a dry run takes the smoke row's value, a step
+    count at most DRY_RUN_STEPS) or is a setting of the profile (kept). A key that is neither
+    would keep the gpu row's amount in a dry run: solutions 01's `readings` did, and its
+    first-epoch fit got 0 steps per epoch."""
     budgets = notebook_budgets(path)
     dry = profiles.dry_run_work(budgets["gpu"], budgets["smoke"])
     for profile in profiles.PROFILES:
